@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dossierctl: staff and admin command line; talks to dossierd only through the state database. */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "inbound.h"
+#include "phone.h"
+#include "policy.h"
+#include "store.h"
+#include "text.h"
+
+#define DEFAULT_CONF	SYSCONFDIR "/dossierd/dossierd.conf"
+
+struct ctl {
+	struct conf	 conf;
+	struct store	*store;
+	bool		 json;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: dossierctl [-c file] command [args]\n"
+	    "  status [--json]                 modems, queues, today's counts\n"
+	    "  send NUMBER TEXT                queue a staff message\n"
+	    "  queue [--failed] [--lane L]     list waiting (or failed) messages\n"
+	    "  retry ID                        queue a failed message again\n"
+	    "  optout --list | --add N | --remove N\n"
+	    "  inject NUMBER TEXT              dummy modem only: receive an SMS\n");
+	exit(2);
+}
+
+static void
+die(const char *msg)
+{
+	fprintf(stderr, "dossierctl: %s\n", msg);
+	exit(1);
+}
+
+static time_t
+today_start(time_t now)
+{
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+static int
+int_cb(void *arg, int ncol, char **vals, char **names)
+{
+	(void)names;
+	*(long long *)arg = ncol > 0 && vals[0] ? atoll(vals[0]) : 0;
+	return 0;
+}
+
+static long long
+count(struct ctl *c, const char *fmt, long long arg)
+{
+	char sql[512];
+	struct dz_err err;
+	long long n = 0;
+
+	snprintf(sql, sizeof(sql), fmt, arg);
+	if (store_exec(c->store, sql, int_cb, &n, &err) == -1)
+		die(err.msg);
+	return n;
+}
+
+static void
+fmt_time(time_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+
+	if (t <= 0) {
+		snprintf(buf, bufsz, "never");
+		return;
+	}
+	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+}
+
+/* JSON string body: quotes, backslashes and control characters escaped. */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+struct today {
+	long long	queries, found, not_found, limited, replies_sent;
+	long long	notices_sent, broadcasts_sent, failures, uncertain;
+};
+
+static void
+count_today(struct ctl *c, time_t since, struct today *t)
+{
+	t->queries = count(c, "SELECT count(*) FROM inbox WHERE received_at >= %lld", since);
+	t->found = count(c, "SELECT count(*) FROM audit WHERE outcome = 'found' AND at >= %lld", since);
+	t->not_found = count(c, "SELECT count(*) FROM audit WHERE outcome IN"
+	    " ('not_found', 'bad_date') AND at >= %lld", since);
+	t->limited = count(c, "SELECT count(*) FROM audit WHERE outcome = 'limited' AND at >= %lld", since);
+	t->replies_sent = count(c, "SELECT count(*) FROM outbox WHERE state = 'sent'"
+	    " AND lane IN (0, 1) AND sent_at >= %lld", since);
+	t->notices_sent = count(c, "SELECT count(*) FROM outbox WHERE state = 'sent'"
+	    " AND lane = 2 AND sent_at >= %lld", since);
+	t->broadcasts_sent = count(c, "SELECT count(*) FROM outbox WHERE state = 'sent'"
+	    " AND lane = 3 AND sent_at >= %lld", since);
+	t->failures = count(c, "SELECT count(*) FROM outbox WHERE state IN"
+	    " ('failed', 'expired') AND next_at >= %lld", since);
+	t->uncertain = count(c, "SELECT count(*) FROM outbox WHERE state = 'uncertain'"
+	    " AND next_at >= %lld", since);
+}
+
+static void
+status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
+    struct today *t, const char *balance, const char *balance_at)
+{
+	int i;
+
+	printf("{\"modems\":[");
+	for (i = 0; i < n; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		json_str(ms[i].name);
+		printf(",\"state\":");
+		json_str(ms[i].state);
+		printf(",\"signal\":%d,\"network\":", ms[i].signal);
+		json_str(ms[i].network);
+		printf(",\"operator\":");
+		json_str(ms[i].operator_);
+		printf(",\"last_error\":");
+		json_str(ms[i].last_error);
+		printf(",\"reconnects\":%d,\"updated_at\":%lld,\"last_send\":%lld}",
+		    ms[i].reconnects, (long long)ms[i].updated_at,
+		    (long long)ms[i].last_send);
+	}
+	printf("],\"queue\":{");
+	for (i = 0; i < LANE_COUNT; i++)
+		printf("%s\"%s\":%d", i ? "," : "", store_lane_name(i), sum->queued[i]);
+	printf("},\"last_send\":%lld,\"today\":{\"queries\":%lld,\"found\":%lld,"
+	    "\"not_found\":%lld,\"limited\":%lld,\"replies_sent\":%lld,"
+	    "\"notices_sent\":%lld,\"broadcasts_sent\":%lld,\"failures\":%lld,"
+	    "\"uncertain\":%lld},\"balance\":", (long long)sum->last_send,
+	    t->queries, t->found, t->not_found, t->limited, t->replies_sent,
+	    t->notices_sent, t->broadcasts_sent, t->failures, t->uncertain);
+	json_str(balance);
+	printf(",\"balance_at\":");
+	json_str(balance_at);
+	printf("}\n");
+}
+
+static int
+cmd_status(struct ctl *c)
+{
+	struct modem_status ms[CONF_MAX_MODEMS];
+	struct outbox_summary sum;
+	struct today t;
+	struct dz_err err;
+	char when[32], upd[32], balance[64] = "", balance_at[32] = "";
+	time_t since = today_start(time(NULL));
+	int i, n;
+
+	if ((n = store_modem_list(c->store, ms, CONF_MAX_MODEMS, &err)) == -1 ||
+	    store_outbox_summary(c->store, since, &sum, &err) == -1)
+		die(err.msg);
+	count_today(c, since, &t);
+	store_meta_get(c->store, "balance", balance, sizeof(balance));
+	store_meta_get(c->store, "balance_at", balance_at, sizeof(balance_at));
+	if (c->json) {
+		status_json(ms, n, &sum, &t, balance, balance_at);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		fmt_time(ms[i].updated_at, upd, sizeof(upd));
+		printf("modem %s: %s, signal %s%d%%, network %s, operator %s, "
+		    "reconnects %d (updated %s)\n", ms[i].name, ms[i].state,
+		    ms[i].signal < 0 ? "unknown " : "", ms[i].signal < 0 ? 0 :
+		    ms[i].signal, ms[i].network[0] ? ms[i].network : "unknown",
+		    ms[i].operator_[0] ? ms[i].operator_ : "unknown",
+		    ms[i].reconnects, upd);
+		if (ms[i].last_error[0])
+			printf("  last error: %s\n", ms[i].last_error);
+	}
+	if (n == 0)
+		printf("modems: none reported yet (is dossierd running?)\n");
+	printf("queue: reply %d, staff %d, notice %d, broadcast %d\n",
+	    sum.queued[LANE_REPLY], sum.queued[LANE_STAFF],
+	    sum.queued[LANE_NOTICE], sum.queued[LANE_BROADCAST]);
+	fmt_time(sum.last_send, when, sizeof(when));
+	printf("last send: %s\n", when);
+	printf("today: %lld queries (%lld found, %lld not found, %lld limited), "
+	    "%lld replies sent, %lld notices, %lld broadcasts, %lld failures, "
+	    "%lld uncertain\n", t.queries, t.found, t.not_found, t.limited,
+	    t.replies_sent, t.notices_sent, t.broadcasts_sent, t.failures,
+	    t.uncertain);
+	printf("SIM balance: %s%s%s%s\n", balance[0] ? balance : "unknown",
+	    balance_at[0] ? " (" : "", balance_at, balance_at[0] ? ")" : "");
+	return 0;
+}
+
+static int
+cmd_send(struct ctl *c, const char *number, const char *text)
+{
+	struct inbound_ctx ctx = { .conf = &c->conf, .store = c->store,
+	    .now = time(NULL) };
+	struct dz_err err;
+	char num[PHONE_BUFSZ];
+	int64_t id;
+
+	if (!phone_kind_is_replyable(phone_normalize(number, num, sizeof(num))))
+		die("not a mobile number");
+	if (!text_utf8_valid(text) || *text == '\0')
+		die("text must be non-empty UTF-8");
+	if ((id = inbound_queue(&ctx, LANE_STAFF, num, text, 0, 0, &err)) == -1)
+		die(err.msg);
+	printf("queued #%lld to %s\n", (long long)id, num);
+	return 0;
+}
+
+static int
+queue_row(void *arg, int ncol, char **v, char **names)
+{
+	int *n = arg;
+	char when[32];
+
+	(void)ncol;
+	(void)names;
+	if ((*n)++ == 0)
+		printf("%-6s %-9s %-9s %3s %-14s %-19s %s\n", "ID", "LANE",
+		    "STATE", "TRY", "NUMBER", "NEXT/SENT", "TEXT / LAST ERROR");
+	fmt_time(v[5] ? atoll(v[5]) : 0, when, sizeof(when));
+	printf("%-6s %-9s %-9s %3s %-14s %-19s %.50s%s\n", v[0],
+	    store_lane_name(atoi(v[1])), v[2], v[3], v[4], when, v[6],
+	    strlen(v[6]) > 50 ? "..." : "");
+	if (v[7] && *v[7])
+		printf("%56s error: %s\n", "", v[7]);
+	return 0;
+}
+
+static int
+cmd_queue(struct ctl *c, bool failed, const char *lane)
+{
+	char sql[512], lanecond[64] = "";
+	struct dz_err err;
+	int i, n = 0;
+
+	if (lane != NULL) {
+		for (i = 0; i < LANE_COUNT; i++)
+			if (strcmp(lane, store_lane_name(i)) == 0)
+				break;
+		if (i == LANE_COUNT)
+			die("--lane must be reply, staff, notice or broadcast");
+		snprintf(lanecond, sizeof(lanecond), " AND lane = %d", i);
+	}
+	snprintf(sql, sizeof(sql), "SELECT id, lane, state, attempts, number,"
+	    " coalesce(sent_at, next_at), text, coalesce(last_error, '')"
+	    " FROM outbox WHERE state IN (%s)%s ORDER BY lane, id LIMIT 500",
+	    failed ? "'failed', 'expired', 'uncertain'" :
+	    "'queued', 'retry', 'sending'", lanecond);
+	if (store_exec(c->store, sql, queue_row, &n, &err) == -1)
+		die(err.msg);
+	if (n == 0)
+		printf("%s\n", failed ? "no failed messages" : "queue is empty");
+	return 0;
+}
+
+static int
+cmd_retry(struct ctl *c, const char *arg)
+{
+	struct dz_err err;
+	char *end;
+	long long id = strtoll(arg, &end, 10);
+	int r;
+
+	if (*arg == '\0' || *end != '\0' || id <= 0)
+		usage();
+	if ((r = store_outbox_requeue(c->store, id, time(NULL), &err)) == -1)
+		die(err.msg);
+	if (r == 0)
+		die("no failed, expired or uncertain message with that id");
+	printf("#%lld queued again\n", id);
+	return 0;
+}
+
+static int
+optout_row(void *arg, int ncol, char **v, char **names)
+{
+	int *n = arg;
+	char when[32];
+
+	(void)ncol;
+	(void)names;
+	fmt_time(atoll(v[1]), when, sizeof(when));
+	printf("%-16s %s (%s)\n", v[0], when, v[2] ? v[2] : "");
+	(*n)++;
+	return 0;
+}
+
+static int
+cmd_optout(struct ctl *c, int argc, char **argv)
+{
+	struct dz_err err;
+	char num[PHONE_BUFSZ];
+	int n = 0;
+
+	if (argc == 1 && strcmp(argv[0], "--list") == 0) {
+		if (store_exec(c->store, "SELECT number, at, source FROM optouts"
+		    " ORDER BY at", optout_row, &n, &err) == -1)
+			die(err.msg);
+		printf("%d number(s) opted out\n", n);
+		return 0;
+	}
+	if (argc != 2 || (strcmp(argv[0], "--add") != 0 &&
+	    strcmp(argv[0], "--remove") != 0))
+		usage();
+	if (!phone_kind_is_replyable(phone_normalize(argv[1], num, sizeof(num))))
+		die("not a mobile number");
+	if (store_optout_set(c->store, num, argv[0][2] == 'a', "dossierctl",
+	    time(NULL), &err) == -1)
+		die(err.msg);
+	printf("%s %s\n", num, argv[0][2] == 'a' ? "opted out" : "opted in");
+	return 0;
+}
+
+/* UTF-8 -> UTF-16 code units; invalid bytes become U+FFFD. Returns units written. */
+static size_t
+utf16_units(const char *s, unsigned *out, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	unsigned cp;
+	int len, i;
+
+	while (*p && n + 2 <= max) {
+		if (*p < 0x80) {
+			cp = *p;
+			len = 1;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p & 0x1f;
+			len = 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p & 0x0f;
+			len = 3;
+		} else if ((*p & 0xf8) == 0xf0) {
+			cp = *p & 0x07;
+			len = 4;
+		} else {
+			cp = 0xfffd;
+			len = 1;
+		}
+		for (i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				cp = 0xfffd;
+				len = i;
+				break;
+			}
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		p += len;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			out[n++] = 0xd800 | (cp >> 10);
+			out[n++] = 0xdc00 | (cp & 0x3ff);
+		} else
+			out[n++] = cp;
+	}
+	return n;
+}
+
+static int
+write_part(FILE *f, const char *number, const char *sent, bool ucs2,
+    const unsigned *u, size_t n, int ref, int part, int total)
+{
+	size_t i;
+	int line = 0;
+
+	fprintf(f, "[SMSBackup%03d]\nNumber = \"%s\"\nCoding = %s\n"
+	    "PDU = Deliver\nSent = %s\nState = UnRead\n", 0, number,
+	    ucs2 ? "Unicode" : "Default", sent);
+	if (total > 1)
+		fprintf(f, "UDH = 050003%02X%02X%02X\n", ref & 0xff, total, part);
+	/* The text as UCS-2 big-endian hex, 200 hex digits (50 units) a line. */
+	for (i = 0; i < n; i++) {
+		if (i % 50 == 0)
+			fprintf(f, "%sText%02d = ", i ? "\n" : "", line++);
+		fprintf(f, "%04X", u[i]);
+	}
+	if (n == 0)
+		fprintf(f, "Text00 = ");
+	fprintf(f, "\n");
+	return ferror(f) ? -1 : 0;
+}
+
+/* Drop one part into <dir>/sms/1 at a free location: written aside, then linked in. */
+static void
+inject_file(const char *dir, const char *number, const char *sent, bool ucs2,
+    const unsigned *u, size_t n, int ref, int part, int total)
+{
+	char tmp[512], dst[512];
+	FILE *f;
+	int loc, fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/sms/.inject.XXXXXX", dir);
+	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "dossierctl: %s: %s\n", tmp, strerror(errno));
+		exit(1);
+	}
+	if (write_part(f, number, sent, ucs2, u, n, ref, part, total) == -1 ||
+	    fclose(f) != 0) {
+		unlink(tmp);
+		die("writing the message failed");
+	}
+	for (loc = 1; loc <= 10000; loc++) {
+		snprintf(dst, sizeof(dst), "%s/sms/1/%d", dir, loc);
+		if (link(tmp, dst) == 0)
+			break;
+		if (errno != EEXIST) {
+			unlink(tmp);
+			fprintf(stderr, "dossierctl: %s: %s\n", dst, strerror(errno));
+			exit(1);
+		}
+	}
+	unlink(tmp);
+	if (loc > 10000)
+		die("the dummy phone's inbox is full");
+}
+
+static int
+cmd_inject(struct ctl *c, const char *number, const char *text)
+{
+	const struct conf_modem *m = NULL;
+	unsigned u[4096];
+	char dir[512], sent[32];
+	size_t n, per, off;
+	time_t now = time(NULL);
+	struct tm tm;
+	bool ucs2;
+	int i, total, ref;
+
+	for (i = 0; i < c->conf.nmodems && m == NULL; i++)
+		if (strcmp(c->conf.modems[i].model, "dummy") == 0)
+			m = &c->conf.modems[i];
+	if (m == NULL)
+		die("inject needs a modem with model = \"dummy\"");
+	if (!text_utf8_valid(text))
+		die("text must be UTF-8");
+	snprintf(dir, sizeof(dir), "%s/sms/1", m->device);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		die("cannot create the dummy phone's inbox folder");
+	ucs2 = !text_is_gsm7(text);
+	n = utf16_units(text, u, nitems(u));
+	per = ucs2 ? TEXT_UCS2_MULTI : TEXT_GSM7_MULTI;
+	total = n <= (ucs2 ? TEXT_UCS2_SINGLE : TEXT_GSM7_SINGLE) ? 1 :
+	    (int)((n + per - 1) / per);
+	if (total > 255)
+		die("text too long");
+	strftime(sent, sizeof(sent), "%Y%m%dT%H%M%S", localtime_r(&now, &tm));
+	ref = (int)((now ^ getpid()) & 0xff);
+	for (i = 0, off = 0; i < total; i++, off += per)
+		inject_file(m->device, number, sent, ucs2, u + (total > 1 ? off : 0),
+		    total > 1 ? (n - off < per ? n - off : per) : n, ref, i + 1,
+		    total);
+	printf("injected %d part%s from %s into %s\n", total, total == 1 ? "" : "s",
+	    number, dir);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctl c;
+	struct dz_err err;
+	const char *path = DEFAULT_CONF, *lane = NULL, *cmd;
+	bool failed = false;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else
+			usage();
+	}
+	if (i >= argc)
+		usage();
+	cmd = argv[i++];
+	if (conf_load(path, &c.conf, &err) == -1)
+		die(err.msg);
+	if ((c.store = store_open(c.conf.state.path, &err)) == NULL)
+		die(err.msg);
+	if (strcmp(cmd, "status") == 0) {
+		for (; i < argc; i++)
+			if (strcmp(argv[i], "--json") == 0)
+				c.json = true;
+			else
+				usage();
+		return cmd_status(&c);
+	}
+	if (strcmp(cmd, "send") == 0 && argc - i == 2)
+		return cmd_send(&c, argv[i], argv[i + 1]);
+	if (strcmp(cmd, "inject") == 0 && argc - i == 2)
+		return cmd_inject(&c, argv[i], argv[i + 1]);
+	if (strcmp(cmd, "retry") == 0 && argc - i == 1)
+		return cmd_retry(&c, argv[i]);
+	if (strcmp(cmd, "optout") == 0)
+		return cmd_optout(&c, argc - i, argv + i);
+	if (strcmp(cmd, "queue") == 0) {
+		for (; i < argc; i++) {
+			if (strcmp(argv[i], "--failed") == 0)
+				failed = true;
+			else if (strcmp(argv[i], "--lane") == 0 && i + 1 < argc)
+				lane = argv[++i];
+			else
+				usage();
+		}
+		return cmd_queue(&c, failed, lane);
+	}
+	usage();
+}

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The gateway: wires modems, the state database, the records database, inbound handling and the sender. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway.h"
+#include "inbound.h"
+#include "log.h"
+#include "loop.h"
+#include "modem.h"
+#include "phone.h"
+#include "policy.h"
+#include "records.h"
+#include "sdnotify.h"
+#include "store.h"
+#include "text.h"
+
+#define TICK_IDLE_MS		500	/* how often an idle loop looks at modems */
+#define HOUSEKEEPING_MS		15000
+#define BACKOFF_MIN		2
+#define BACKOFF_MAX		300
+#define INBOUND_BATCH		20
+#define PERMANENT_ATTEMPTS	2	/* tries for an error that names the number */
+
+struct gateway {
+	struct conf	*conf;
+	struct store	*store;
+	struct records	*records;
+	int		 nmodems;
+	struct modem	 modems[CONF_MAX_MODEMS];
+	struct timer	 tick;
+	struct timer	 watchdog;
+	int64_t		 watchdog_ms;
+	int64_t		 last_progress;	/* monotonic ms the tick last finished */
+	int64_t		 next_housekeeping;
+	int64_t		 inbound_retry_at;
+	char		 inbound_error[256];
+};
+
+static void
+local_day(time_t now, time_t *day_start, long *today)
+{
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	*today = policy_tm_day(&tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	*day_start = mktime(&tm);
+}
+
+static void
+modem_put_status(struct gateway *g, struct modem *m)
+{
+	struct modem_status ms;
+	struct dz_err err;
+
+	memset(&ms, 0, sizeof(ms));
+	dz_strlcpy(ms.name, m->name, sizeof(ms.name));
+	dz_strlcpy(ms.state, modem_state_name(m->state), sizeof(ms.state));
+	ms.signal = m->signal;
+	dz_strlcpy(ms.network, m->network, sizeof(ms.network));
+	dz_strlcpy(ms.operator_, m->operator_, sizeof(ms.operator_));
+	dz_strlcpy(ms.last_error, m->last_error, sizeof(ms.last_error));
+	ms.reconnects = m->reconnects;
+	ms.updated_at = time(NULL);
+	ms.last_send = m->last_send;
+	if (store_modem_put(g->store, &ms, &err) == -1)
+		log_warnx("%s", err.msg);
+}
+
+/* The connection is broken: close it and try again after a growing delay. */
+static void
+modem_fail(struct gateway *g, struct modem *m)
+{
+	modem_close(m);
+	m->backoff = m->backoff == 0 ? BACKOFF_MIN : m->backoff * 2;
+	if (m->backoff > BACKOFF_MAX)
+		m->backoff = BACKOFF_MAX;
+	m->retry_at = loop_now() + m->backoff * 1000LL;
+	m->state = MODEM_BACKOFF;
+	log_warnx("modem: %s: %s; reconnecting in %d s", m->name,
+	    m->last_error[0] ? m->last_error : "connection lost", m->backoff);
+	modem_put_status(g, m);
+}
+
+static void
+modem_try_open(struct gateway *g, struct modem *m)
+{
+	if (modem_open(m) != MODEM_OK) {
+		modem_fail(g, m);
+		return;
+	}
+	if (m->ever_connected) {
+		m->reconnects++;
+		log_info("modem: %s: connected again", m->name);
+	} else
+		log_info("modem: %s: connected", m->name);
+	m->ever_connected = true;
+	m->backoff = 0;
+	m->next_poll = 0;
+	m->next_status = 0;
+	modem_put_status(g, m);
+}
+
+static int
+store_part_cb(void *arg, const struct in_part *p)
+{
+	struct gateway *g = arg;
+	struct dz_err err;
+	char mask[16];
+	int r;
+
+	if ((r = store_inbox_add_part(g->store, p, time(NULL), &err)) == -1) {
+		log_warnx("inbox: %s", err.msg);
+		return -1;	/* stays on the modem, read again later */
+	}
+	if (r == 0)
+		log_info("inbox: %s: already handled, deleting the copy",
+		    phone_mask(p->sender, mask, sizeof(mask)));
+	return 0;
+}
+
+static void
+modem_step(struct gateway *g, struct modem *m, int64_t now)
+{
+	enum modem_class cls;
+	int n;
+
+	if (m->state == MODEM_DOWN || m->state == MODEM_BACKOFF) {
+		if (now >= m->retry_at)
+			modem_try_open(g, m);
+		return;
+	}
+	modem_pump(m);
+	if (m->incoming || now >= m->next_poll) {
+		n = modem_read_all(m, store_part_cb, g, &cls);
+		m->next_poll = loop_now() + m->conf.poll_interval * 1000LL;
+		if (cls == MODEM_RESET) {
+			modem_fail(g, m);
+			return;
+		}
+		if (n > 0)
+			log_debug("modem: %s: read %d message part(s)", m->name, n);
+	}
+	if (now >= m->next_status) {
+		if (modem_refresh(m) == MODEM_RESET) {
+			modem_fail(g, m);
+			return;
+		}
+		m->next_status = loop_now() + m->conf.status_interval * 1000LL;
+		modem_put_status(g, m);
+	}
+}
+
+static void
+inbound_step(struct gateway *g, int64_t now)
+{
+	struct inbound_ctx ctx = { .conf = g->conf, .store = g->store,
+	    .records = g->records };
+	struct inbound_result res;
+	struct dz_err err;
+	char mask[16];
+	int i, r;
+
+	if (now < g->inbound_retry_at)
+		return;
+	for (i = 0; i < INBOUND_BATCH; i++) {
+		ctx.now = time(NULL);
+		local_day(ctx.now, &ctx.day_start, &ctx.today);
+		store_meta_get(g->store, "balance", ctx.balance, sizeof(ctx.balance));
+		if ((r = inbound_handle_next(&ctx, &res, &err)) == 0)
+			break;
+		if (r == -1) {
+			/* Records database busy or gone: the message waits, nothing is lost. */
+			if (strcmp(err.msg, g->inbound_error) != 0)
+				log_warnx("inbox: message %lld waits: %s",
+				    (long long)res.id, err.msg);
+			dz_strlcpy(g->inbound_error, err.msg, sizeof(g->inbound_error));
+			g->inbound_retry_at = now + 5000;
+			return;
+		}
+		if (g->inbound_error[0] != '\0') {
+			log_info("inbox: handling again");
+			g->inbound_error[0] = '\0';
+		}
+		log_info("inbox: #%lld from %s: %s, %s, %d repl%s",
+		    (long long)res.id, phone_mask(res.sender, mask, sizeof(mask)),
+		    res.kind, res.outcome, res.replies,
+		    res.replies == 1 ? "y" : "ies");
+	}
+}
+
+/* Lanes that may send now: notices and broadcasts only inside the window. */
+static unsigned
+open_lanes(const struct conf *c, time_t now)
+{
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	if (policy_in_window(c->notices.window_start, c->notices.window_end,
+	    tm.tm_hour * 60 + tm.tm_min))
+		return LANE_ALL;
+	return LANE_BIT(LANE_REPLY) | LANE_BIT(LANE_STAFF);
+}
+
+static void
+send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
+    enum modem_class cls, int parts, const char *error)
+{
+	const struct conf *c = g->conf;
+	int attempts = msg->attempts + 1, delay;
+	time_t now = time(NULL);
+	struct dz_err err;
+	char mask[16];
+	int r;
+
+	phone_mask(msg->number, mask, sizeof(mask));
+	if (cls == MODEM_OK) {
+		r = store_outbox_sent(g->store, msg->id, parts, now, &err);
+		log_info("outbox: #%lld: sent to %s (%s, %d part%s)",
+		    (long long)msg->id, mask, store_lane_name(msg->lane), parts,
+		    parts == 1 ? "" : "s");
+	} else if (attempts >= c->sms.max_attempts ||
+	    (cls == MODEM_GIVEUP && attempts >= PERMANENT_ATTEMPTS)) {
+		r = store_outbox_failed(g->store, msg->id, error, now, &err);
+		log_warnx("outbox: #%lld: to %s failed after %d attempt%s: %s",
+		    (long long)msg->id, mask, attempts, attempts == 1 ? "" : "s",
+		    error);
+	} else {
+		delay = policy_backoff(attempts, c->sms.retry_initial,
+		    c->sms.retry_max);
+		r = store_outbox_retry(g->store, msg->id, now + delay, error, &err);
+		log_warnx("outbox: #%lld: to %s: %s; retry in %d s",
+		    (long long)msg->id, mask, error, delay);
+	}
+	if (r == -1)
+		log_warnx("%s", err.msg);
+	if (cls == MODEM_RESET)
+		modem_fail(g, m);
+}
+
+/* Send at most one message through m. Returns true if one was taken. */
+static bool
+send_step(struct gateway *g, struct modem *m, int64_t now)
+{
+	const struct conf *c = g->conf;
+	struct out_msg *msg;
+	struct dz_err err;
+	enum modem_class cls;
+	char error[256] = "";
+	time_t wall = time(NULL);
+	int parts = 0, r;
+	bool ucs2;
+
+	if (m->state != MODEM_READY || now < m->next_send)
+		return false;
+	if ((msg = malloc(sizeof(*msg))) == NULL)
+		return false;
+	r = store_outbox_next(g->store, wall, open_lanes(c, wall), msg, &err);
+	if (r == 1 && store_outbox_sending(g->store, msg->id, m->name, wall,
+	    &err) == -1)
+		r = -1;
+	if (r == -1)
+		log_warnx("%s", err.msg);
+	if (r != 1) {
+		free(msg);
+		return false;
+	}
+	ucs2 = c->sms.charset == TEXT_UNICODE || !text_is_gsm7(msg->text);
+	cls = modem_send(m, msg->number, msg->text, ucs2, &parts, error,
+	    sizeof(error));
+	send_result(g, m, msg, cls, parts, error);
+	m->next_send = loop_now() + (int64_t)policy_pace_ms(c->sms.per_minute) *
+	    (parts > 0 ? parts : 1);
+	free(msg);
+	return true;
+}
+
+static void
+housekeeping(struct gateway *g)
+{
+	const struct conf *c = g->conf;
+	time_t now = time(NULL);
+	struct dz_err err;
+	int i, n;
+
+	if ((n = store_outbox_expire(g->store, now, &err)) > 0)
+		log_warnx("outbox: %d message(s) expired unsent (see dossierctl "
+		    "queue --failed)", n);
+	else if (n == -1)
+		log_warnx("%s", err.msg);
+	if ((n = store_parts_flush(g->store, now - c->sms.multipart_timeout,
+	    &err)) > 0)
+		log_info("inbox: %d incomplete multipart message(s) handled as "
+		    "they are", n);
+	else if (n == -1)
+		log_warnx("%s", err.msg);
+	for (i = 0; i < g->nmodems; i++)
+		modem_put_status(g, &g->modems[i]);
+}
+
+static void
+tick_cb(struct timer *t)
+{
+	struct gateway *g = container_of(t, struct gateway, tick);
+	int64_t now = loop_now(), next = TICK_IDLE_MS;
+	struct inbox_msg probe;
+	bool busy = false;
+	int i;
+
+	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
+		modem_step(g, &g->modems[i], now);
+	inbound_step(g, loop_now());
+	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
+		busy |= send_step(g, &g->modems[i], loop_now());
+	if (loop_now() >= g->next_housekeeping) {
+		housekeeping(g);
+		g->next_housekeeping = loop_now() + HOUSEKEEPING_MS;
+	}
+	for (i = 0; i < g->nmodems; i++) {
+		/* Sent one: come back when pacing allows the next. */
+		if (busy && g->modems[i].state == MODEM_READY &&
+		    g->modems[i].next_send - loop_now() < next)
+			next = g->modems[i].next_send - loop_now();
+		if (g->modems[i].incoming)
+			next = 0;
+	}
+	if (loop_now() >= g->inbound_retry_at &&
+	    store_inbox_next(g->store, &probe, NULL) == 1)
+		next = 0;
+	g->last_progress = loop_now();
+	timer_arm(t, next);
+}
+
+static void
+watchdog_cb(struct timer *t)
+{
+	struct gateway *g = container_of(t, struct gateway, watchdog);
+
+	/* Fed only while the tick keeps finishing: a modem call stuck inside
+	 * libgammu stops the pings and systemd restarts us. */
+	if (loop_now() - g->last_progress < g->watchdog_ms)
+		sd_notify_send("WATCHDOG=1");
+	timer_arm(t, g->watchdog_ms / 2);
+}
+
+static void
+open_databases(struct gateway *g)
+{
+	struct dz_err err;
+	int n;
+
+	if ((g->store = store_open(g->conf->state.path, &err)) == NULL)
+		fatalx("%s", err.msg);
+	if ((n = store_outbox_recover(g->store, time(NULL), &err)) == -1)
+		fatalx("%s", err.msg);
+	if (n > 0)
+		log_warnx("outbox: %d message(s) were in flight at the last stop: "
+		    "replies queued again, notices and broadcasts marked uncertain", n);
+	if ((g->records = records_new(g->conf->records.path,
+	    g->conf->records.busy_timeout)) == NULL)
+		fatalx("records: out of memory");
+}
+
+struct gateway *
+gateway_new(struct conf *conf)
+{
+	struct gateway *g;
+	int i;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		fatalx("gateway: out of memory");
+	g->conf = conf;
+	open_databases(g);
+	g->nmodems = conf->nmodems;
+	for (i = 0; i < g->nmodems; i++) {
+		modem_init(&g->modems[i], &conf->modems[i]);
+		modem_put_status(g, &g->modems[i]);
+	}
+	timer_set(&g->tick, tick_cb);
+	timer_arm(&g->tick, 0);
+	if ((g->watchdog_ms = sd_watchdog_ms()) > 0) {
+		timer_set(&g->watchdog, watchdog_cb);
+		timer_arm(&g->watchdog, g->watchdog_ms / 2);
+	}
+	g->last_progress = loop_now();
+	sd_notify_send("READY=1\nSTATUS=answering SMS");
+	log_info("dossierd: started with %d modem(s), records %s", g->nmodems,
+	    conf->records.path);
+	return g;
+}
+
+void
+gateway_reload(struct gateway *g)
+{
+	struct conf *n;
+	struct dz_err err;
+
+	if ((n = malloc(sizeof(*n))) == NULL || conf_load(g->conf->file, n,
+	    &err) == -1) {
+		log_warnx("reload: %s; keeping the running configuration",
+		    n ? err.msg : "out of memory");
+		free(n);
+		return;
+	}
+	if (conf_needs_restart(g->conf, n))
+		log_warnx("reload: modem or state settings changed; they take "
+		    "effect at the next restart");
+	if (strcmp(n->records.path, g->conf->records.path) != 0 ||
+	    n->records.busy_timeout != g->conf->records.busy_timeout) {
+		records_free(g->records);
+		if ((g->records = records_new(n->records.path,
+		    n->records.busy_timeout)) == NULL)
+			fatalx("records: out of memory");
+	}
+	log_setverbose(n->log.level);
+	conf_fini(g->conf);
+	free(g->conf);
+	g->conf = n;
+	log_info("reload: configuration reloaded");
+}
+
+void
+gateway_free(struct gateway *g)
+{
+	int i;
+
+	sd_notify_send("STOPPING=1");
+	for (i = 0; i < g->nmodems; i++) {
+		modem_close(&g->modems[i]);
+		g->modems[i].state = MODEM_DOWN;
+		modem_put_status(g, &g->modems[i]);
+	}
+	records_free(g->records);
+	store_close(g->store);
+	conf_fini(g->conf);
+	free(g->conf);
+	free(g);
+	log_info("dossierd: stopped");
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Logging: stderr with <N> priority prefixes under systemd or in the foreground, syslog otherwise. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static bool	log_stderr = true;
+static bool	log_journal;
+static int	log_verbose = 1;
+
+void
+log_init(bool foreground, int verbosity)
+{
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_stderr = foreground || log_journal;
+	log_verbose = verbosity;
+	if (!log_stderr)
+		openlog("dossierd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
+void
+log_setverbose(int verbosity)
+{
+	log_verbose = verbosity;
+}
+
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, const char *suffix)
+{
+	char msg[1024];
+	int saved = errno;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!log_stderr)
+		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
+	else if (log_journal)
+		fprintf(stderr, "<%d>%s%s%s\n", pri, msg, suffix ? ": " : "",
+		    suffix ? suffix : "");
+	else {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S",
+		    localtime_r(&now, &tm));
+		fprintf(stderr, "%s %s%s%s\n", ts, msg, suffix ? ": " : "",
+		    suffix ? suffix : "");
+	}
+	fflush(stderr);
+	errno = saved;
+}
+
+#define LOG_BODY(pri, min, suffix) do {					\
+	va_list ap;							\
+	if (log_verbose < (min))					\
+		return;							\
+	va_start(ap, fmt);						\
+	vlog((pri), fmt, ap, (suffix));					\
+	va_end(ap);							\
+} while (0)
+
+void
+log_warn(const char *fmt, ...)
+{
+	const char *e = strerror(errno);
+
+	LOG_BODY(LOG_WARNING, 0, e);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_WARNING, 0, NULL);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_INFO, 1, NULL);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	LOG_BODY(LOG_DEBUG, 2, NULL);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	const char *e = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, e);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dossierd: command line, configuration check, and the run of the gateway's event loop. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "gateway.h"
+#include "log.h"
+#include "loop.h"
+#include "records.h"
+#include "store.h"
+
+#define DEFAULT_CONF	SYSCONFDIR "/dossierd/dossierd.conf"
+
+static struct gateway *gw;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dossierd [-fnv] [-c file]\n"
+	    "  -c file  configuration (default " DEFAULT_CONF ")\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -n       check the configuration and databases, then exit\n"
+	    "  -v       more verbose (twice for debug)\n"
+	    "  -V       print the version\n");
+	exit(2);
+}
+
+/* dossierd -n: the config, the state database and the records SQL. */
+static int
+check(const char *path)
+{
+	struct conf c;
+	struct dz_err err;
+	struct store *s;
+	struct records *r;
+	const char *sql[3];
+	int i, rc = 0;
+
+	if (conf_load(path, &c, &err) == -1) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	if ((s = store_open(c.state.path, &err)) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, err.msg);
+		rc = 1;
+	}
+	store_close(s);
+	sql[0] = c.records.lookup_sql;
+	sql[1] = c.records.ready_sql;
+	sql[2] = c.records.status_sql;
+	r = records_new(c.records.path, c.records.busy_timeout);
+	for (i = 0; r != NULL && rc == 0 && i < 3; i++) {
+		if (records_check_sql(r, sql[i], &err) == -1) {
+			fprintf(stderr, "%s: %s\n", path, err.msg);
+			rc = 1;
+		}
+	}
+	for (i = 0; r != NULL && rc == 0 && i < c.records.naudiences; i++) {
+		if (records_check_sql(r, c.records.audiences[i].sql, &err) == -1) {
+			fprintf(stderr, "%s: audience %s: %s\n", path,
+			    c.records.audiences[i].name, err.msg);
+			rc = 1;
+		}
+	}
+	records_free(r);
+	conf_fini(&c);
+	if (rc == 0)
+		printf("configuration OK\n");
+	return rc;
+}
+
+static void
+on_reload(void)
+{
+	gateway_reload(gw);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = DEFAULT_CONF;
+	struct conf *conf;
+	struct dz_err err;
+	bool foreground = false, check_only = false;
+	int ch, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "c:fnvVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("dossierd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (check_only)
+		return check(path);
+
+	/* No fork, no PID file: systemd (Type=notify) or the shell supervises us. */
+	log_init(true, 1);
+	if ((conf = malloc(sizeof(*conf))) == NULL)
+		fatalx("out of memory");
+	if (conf_load(path, conf, &err) == -1)
+		fatalx("%s", err.msg);
+	log_init(foreground, verbose > 0 ? 1 + verbose : conf->log.level);
+	loop_init();
+	gw = gateway_new(conf);
+	loop_run(on_reload);
+	gateway_free(gw);
+	return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One GSM modem through libgammu: connect, read and delete stored SMS, send, status, USSD. */
+#ifndef DZ_MODEM_H
+#define DZ_MODEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <gammu.h>
+
+#include "conf.h"
+#include "store.h"
+
+enum modem_state {
+	MODEM_DOWN,
+	MODEM_OPENING,
+	MODEM_READY,
+	MODEM_BACKOFF,
+};
+
+/* What to do about a libgammu error; decided in modem_classify() only. */
+enum modem_class {
+	MODEM_OK,
+	MODEM_RETRY,	/* try the same operation later, the connection is fine */
+	MODEM_RESET,	/* the connection is broken: close, back off, reopen */
+	MODEM_GIVEUP,	/* this message cannot be sent (bad number, rejected) */
+};
+
+struct modem {
+	struct conf_modem	 conf;		/* points into the buffers below */
+	char			 name[32];
+	char			 device[256];
+	char			 connection[64];
+	char			 model[64];
+	char			 pin[16];
+	GSM_StateMachine	*sm;
+	enum modem_state	 state;
+	int			 backoff;	/* s, grows on failed opens */
+	int64_t			 retry_at;	/* monotonic ms of the next open */
+	int			 reconnects;
+	bool			 ever_connected;
+	char			 last_error[160];
+	bool			 incoming;	/* +CMTI seen: read the inbox now */
+	int64_t			 next_poll;	/* monotonic ms of the next inbox read */
+	int64_t			 next_status;
+	int64_t			 next_send;	/* pacing */
+	int			 signal;	/* percent, -1 unknown */
+	char			 network[32];
+	char			 operator_[64];
+	time_t			 last_send;
+	/* send status, written by libgammu's callback */
+	bool			 send_done;
+	int			 send_status;
+	int			 send_ref;
+	/* USSD answer, written by libgammu's callback */
+	bool			 ussd_done;
+	char			 ussd[512];
+};
+
+/* Called for each received part; return 0 once committed (the part is then deleted). */
+typedef int (*modem_part_cb)(void *arg, const struct in_part *p);
+
+void	modem_init(struct modem *m, const struct conf_modem *c);
+enum modem_class modem_classify(GSM_Error e);
+/* Connect (blocking; ~3 s on an AT modem). */
+enum modem_class modem_open(struct modem *m);
+void	modem_close(struct modem *m);
+/* Let libgammu process unsolicited lines (+CMTI, +CUSD) without waiting. */
+void	modem_pump(struct modem *m);
+/* Read every stored received message; hand each part to cb; delete it once cb returns 0. Returns parts read or -1. */
+int	modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
+	    enum modem_class *cls);
+/* Send one message (all its parts). On failure errbuf says why. */
+enum modem_class modem_send(struct modem *m, const char *number,
+	    const char *text, bool ucs2, int *parts, char *errbuf, size_t errsz);
+/* Refresh signal, network and operator. */
+enum modem_class modem_refresh(struct modem *m);
+/* Dial a USSD code and wait up to timeout_ms for the answer (UTF-8). */
+enum modem_class modem_ussd(struct modem *m, const char *code, char *out,
+	    size_t outsz, int timeout_ms);
+const char	*modem_state_name(enum modem_state s);
+
+#endif

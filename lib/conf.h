@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Configuration: libconfig file -> struct conf, with defaults, ranges and file:line errors. */
+#ifndef DZ_CONF_H
+#define DZ_CONF_H
+
+#include <stdbool.h>
+#include <libconfig.h>
+
+#include "err.h"
+#include "text.h"
+
+#define CONF_MAX_MODEMS		8
+#define CONF_MAX_STAFF		16
+#define CONF_MAX_REMINDERS	8
+#define CONF_MAX_AUDIENCES	16
+#define CONF_NSTATUS		10	/* national status codes 1..10 */
+
+struct conf_modem {
+	const char	*name;
+	const char	*device;	/* serial device, or the dummy phone's directory */
+	const char	*connection;	/* Gammu connection: "at", "at115200", "none" for dummy */
+	const char	*model;		/* Gammu model: "" (auto), "at", "dummy" */
+	const char	*pin;		/* SIM PIN or NULL; never logged */
+	int		 poll_interval;	/* s between inbox reads without +CMTI */
+	int		 send_timeout;	/* s to wait for one part's send status */
+	int		 status_interval; /* s between signal/network refreshes */
+};
+
+struct conf_status {
+	const char	*text;		/* shown to citizens; folded in ascii mode */
+	bool		 notice;	/* entering it triggers a ready notice */
+	bool		 final;		/* result collected: stops reminders */
+	bool		 done;		/* result exists: never "overdue" */
+};
+
+struct conf_audience {
+	const char	*name;
+	const char	*sql;
+};
+
+struct conf_templates {
+	const char	*reply;		/* anyone: {code} {status} {due} {office} */
+	const char	*reply_owner;	/* owner's number: + {procedure} */
+	const char	*overdue;	/* {status} {days}: replaces {status} */
+	const char	*not_found;	/* {code} */
+	const char	*not_owner;	/* {code}: privacy.owner_only and another number */
+	const char	*bad_date;	/* {code} */
+	const char	*procedure;	/* {code} */
+	const char	*bad_syntax;	/* {example} */
+	const char	*help;		/* {example} */
+	const char	*too_many;	/* {max} {found} */
+	const char	*opt_out;
+	const char	*opt_in;
+	const char	*rate_limited;
+	const char	*notice;	/* {code} {status} {office} {procedure} */
+	const char	*reminder;	/* + {n} */
+	const char	*staff_denied;
+	const char	*staff_status;	/* {queued} {sent} {failed} {signal} {balance} */
+	const char	*staff_balance;	/* {balance} {age} */
+	const char	*staff_unsupported;
+};
+
+struct conf {
+	config_t		 cfg;		/* owns every string below */
+	char			 file[512];
+
+	int			 nmodems;
+	struct conf_modem	 modems[CONF_MAX_MODEMS];
+
+	struct {
+		const char	*path;
+		const char	*lookup_sql;	/* :code */
+		const char	*ready_sql;	/* :since */
+		const char	*status_sql;	/* :code -> status (live re-read) */
+		int		 busy_timeout;	/* ms */
+		int		 naudiences;
+		struct conf_audience audiences[CONF_MAX_AUDIENCES];
+	} records;
+
+	struct {
+		const char	*path;
+	} state;
+
+	struct {
+		int		 level;	/* 0 warning, 1 info, 2 debug */
+	} log;
+
+	struct conf_status	 statuses[CONF_NSTATUS + 1];	/* index 1..10 */
+	struct conf_templates	 templates;
+	const char		*example_code;
+
+	struct {
+		enum text_charset charset;
+		int		 max_parts;
+		int		 per_minute;
+		int		 max_codes;
+		int		 retry_initial;	/* s */
+		int		 retry_max;	/* s */
+		int		 max_attempts;
+		int		 reply_expiry;	/* s a reply may wait before it is pointless */
+		int		 multipart_timeout; /* s to wait for missing parts */
+	} sms;
+
+	struct {
+		int		 window_start;	/* minutes after local midnight */
+		int		 window_end;
+		int		 nreminders;
+		int		 reminder_days[CONF_MAX_REMINDERS];
+		int		 backfill_days;
+		int		 per_number_per_day;
+		int		 poll_interval;	/* s */
+		int		 day_seconds;	/* 86400; tests shorten "days" */
+	} notices;
+
+	struct {
+		int		 lookups_per_day;
+		int		 misses_per_hour;
+		int		 replies_per_number_per_day;
+	} limits;
+
+	struct {
+		bool		 owner_only;	/* status only to the owner's number */
+	} privacy;
+
+	struct {
+		int		 nnumbers;
+		char		 numbers[CONF_MAX_STAFF][32];	/* normalised */
+		const char	*pin;
+		int		 max_pin_failures;
+	} staff;
+
+	struct {
+		const char	*balance_code;
+		int		 interval;	/* s, 0 = never */
+		const char	*balance_regex;
+		long		 low_balance;
+	} ussd;
+};
+
+/*
+ * Load path into a fresh conf (caller-allocated, uninitialised): parse,
+ * apply defaults, range-check every key, reject unknown keys and bad
+ * templates. On failure returns -1 with err "FILE:LINE: message" and leaves
+ * nothing to free. On success conf_fini must be called.
+ */
+int	conf_load(const char *path, struct conf *conf, struct dz_err *err);
+void	conf_fini(struct conf *conf);
+
+/* Which keys a SIGHUP cannot change: true if old and new differ in one. */
+bool	conf_needs_restart(const struct conf *old, const struct conf *new_);
+
+#endif

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Handling of one received SMS: command, limits, lookups, replies queued, all in one transaction. */
+#include <stdio.h>
+#include <string.h>
+
+#include "command.h"
+#include "inbound.h"
+#include "phone.h"
+#include "policy.h"
+#include "template.h"
+#include "text.h"
+
+#define REPLY_MAX	1024
+
+/* What one message is doing while it is handled. */
+struct job {
+	struct inbound_ctx	*ctx;
+	const struct inbox_msg	*msg;
+	char			 number[PHONE_BUFSZ];
+	struct inbound_result	*res;
+};
+
+int64_t
+inbound_queue(const struct inbound_ctx *ctx, enum lane lane, const char *number,
+    const char *text, time_t expires, int64_t inbox_id, struct dz_err *err)
+{
+	char body[STORE_TEXT_MAX];
+	bool ucs2;
+
+	if (text_prepare_sms(text, ctx->conf->sms.charset,
+	    ctx->conf->sms.max_parts, body, sizeof(body), &ucs2) == -1)
+		return dz_err_set(err, "reply too long to prepare");
+	return store_outbox_add(ctx->store, lane, number, body, ctx->now,
+	    expires, inbox_id, err);
+}
+
+/* Render tpl with vars and queue it as a reply to the sender. */
+static int
+reply(struct job *j, const char *tpl, const struct template_var *vars,
+    size_t nvars, struct dz_err *err)
+{
+	char text[REPLY_MAX];
+
+	if (template_render(tpl, vars, nvars, text, sizeof(text), err) == -1)
+		return -1;
+	if (inbound_queue(j->ctx, LANE_REPLY, j->number, text,
+	    j->ctx->now + j->ctx->conf->sms.reply_expiry, j->msg->id, err) == -1)
+		return -1;
+	j->res->replies++;
+	return 0;
+}
+
+static int
+reply_plain(struct job *j, const char *tpl, struct dz_err *err)
+{
+	const struct template_var v[] = {
+		{ "example", j->ctx->conf->example_code },
+	};
+
+	return reply(j, tpl, v, nitems(v), err);
+}
+
+static bool
+is_owner(const struct job *j, const struct dossier *d)
+{
+	char owner[PHONE_BUFSZ];
+
+	if (phone_normalize(d->phone, owner, sizeof(owner)) == PHONE_INVALID)
+		return false;
+	return strcmp(owner, j->number) == 0;
+}
+
+/* The status text, with the overdue wording when the due date has passed. */
+static int
+status_text(const struct job *j, const struct dossier *d, char *out,
+    size_t outsz, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	const char *st = "Không xác định";
+	char days[24];
+	long due;
+
+	if (d->status >= 1 && d->status <= CONF_NSTATUS)
+		st = c->statuses[d->status].text;
+	if ((d->status < 1 || d->status > CONF_NSTATUS ||
+	    !c->statuses[d->status].done) &&
+	    policy_parse_day(d->due_at, &due) == 0 && j->ctx->today > due) {
+		const struct template_var v[] = {
+			{ "status", st }, { "days", days },
+		};
+
+		snprintf(days, sizeof(days), "%ld", j->ctx->today - due);
+		return template_render(c->templates.overdue, v, nitems(v), out,
+		    outsz, err);
+	}
+	snprintf(out, outsz, "%s", st);
+	return 0;
+}
+
+static int
+reply_found(struct job *j, const struct dossier *d, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	char status[256], due[16], received[16];
+	bool owner = is_owner(j, d);
+	const struct template_var v[] = {
+		{ "code", d->code }, { "status", status }, { "due", due },
+		{ "office", d->office }, { "received", received },
+		{ "procedure", d->procedure },
+	};
+
+	if (store_audit_add(j->ctx->store, j->number, d->code, "found", owner,
+	    j->ctx->now, err) == -1)
+		return -1;
+	j->res->found++;
+	if (c->privacy.owner_only && !owner)
+		return reply(j, c->templates.not_owner, v, 1, err);
+	if (status_text(j, d, status, sizeof(status), err) == -1)
+		return -1;
+	policy_format_day(d->due_at, due, sizeof(due));
+	if (due[0] == '\0')
+		snprintf(due, sizeof(due), "%s", "-");
+	policy_format_day(d->received_at, received, sizeof(received));
+	/* The procedure name only ever goes to the owner's number. */
+	return reply(j, owner ? c->templates.reply_owner : c->templates.reply, v,
+	    owner ? nitems(v) : nitems(v) - 1, err);
+}
+
+static int
+lookup_one(struct job *j, const struct code_match *m, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	struct dossier d;
+	const struct template_var v[] = {
+		{ "code", m->code }, { "example", c->example_code },
+	};
+	int r;
+
+	if (m->kind == CODE_BAD_DATE) {
+		if (store_audit_add(j->ctx->store, j->number, m->code, "bad_date",
+		    false, j->ctx->now, err) == -1)
+			return -1;
+		j->res->not_found++;
+		return reply(j, c->templates.bad_date, v, nitems(v), err);
+	}
+	if ((r = records_lookup(j->ctx->records, c->records.lookup_sql, m->code,
+	    &d, err)) == -1)
+		return -1;
+	if (r == 1)
+		return reply_found(j, &d, err);
+	if (store_audit_add(j->ctx->store, j->number, m->code, "not_found", false,
+	    j->ctx->now, err) == -1)
+		return -1;
+	j->res->not_found++;
+	return reply(j, c->templates.not_found, v, nitems(v), err);
+}
+
+/* Per-number lookup and miss limits: one "limit reached" reply, then silence. */
+static bool
+over_limit(struct job *j, bool *told)
+{
+	const struct conf *c = j->ctx->conf;
+	struct store *s = j->ctx->store;
+	time_t hour = j->ctx->now - 3600;
+
+	*told = store_audit_count(s, j->number, "limited", j->ctx->day_start) > 0;
+	if (store_audit_count(s, j->number, "found,not_found,bad_date",
+	    j->ctx->day_start) >= c->limits.lookups_per_day)
+		return true;
+	if (store_audit_count(s, j->number, "not_found,bad_date", hour) >=
+	    c->limits.misses_per_hour) {
+		*told = store_audit_count(s, j->number, "limited", hour) > 0;
+		return true;
+	}
+	return false;
+}
+
+static int
+do_lookup(struct job *j, const struct command *cmd, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	char max[16], found[16];
+	const struct template_var v[] = { { "max", max }, { "found", found } };
+	bool told;
+	int i;
+
+	if (over_limit(j, &told)) {
+		j->res->outcome = told ? "limited, silent" : "limited";
+		if (told)
+			return 0;
+		if (store_audit_add(j->ctx->store, j->number, NULL, "limited",
+		    false, j->ctx->now, err) == -1)
+			return -1;
+		return reply_plain(j, c->templates.rate_limited, err);
+	}
+	for (i = 0; i < cmd->ncodes; i++)
+		if (lookup_one(j, &cmd->codes[i], err) == -1)
+			return -1;
+	if (cmd->ncodes_found > cmd->ncodes) {
+		snprintf(max, sizeof(max), "%d", cmd->ncodes);
+		snprintf(found, sizeof(found), "%d", cmd->ncodes_found);
+		return reply(j, c->templates.too_many, v, nitems(v), err);
+	}
+	return 0;
+}
+
+static bool
+is_staff_number(const struct conf *c, const char *number)
+{
+	int i;
+
+	for (i = 0; i < c->staff.nnumbers; i++)
+		if (strcmp(c->staff.numbers[i], number) == 0)
+			return true;
+	return false;
+}
+
+static int
+staff_status(struct job *j, struct dz_err *err)
+{
+	struct store *s = j->ctx->store;
+	struct outbox_summary sum;
+	struct modem_status ms;
+	char queued[16], sent[16], failed[16], signal[16];
+	const struct template_var v[] = {
+		{ "queued", queued }, { "sent", sent }, { "failed", failed },
+		{ "signal", signal }, { "balance", j->ctx->balance[0] ?
+		    j->ctx->balance : "?" },
+	};
+	int i, q = 0;
+
+	if (store_outbox_summary(s, j->ctx->day_start, &sum, err) == -1)
+		return -1;
+	for (i = 0; i < LANE_COUNT; i++)
+		q += sum.queued[i];
+	snprintf(queued, sizeof(queued), "%d", q);
+	snprintf(sent, sizeof(sent), "%d", sum.sent_today);
+	snprintf(failed, sizeof(failed), "%d", sum.failed_today);
+	if (store_modem_list(s, &ms, 1, err) == 1 && ms.signal >= 0)
+		snprintf(signal, sizeof(signal), "%d%%", ms.signal);
+	else
+		snprintf(signal, sizeof(signal), "?");
+	return reply(j, j->ctx->conf->templates.staff_status, v, nitems(v), err);
+}
+
+static int
+do_staff(struct job *j, const struct command *cmd, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	struct store *s = j->ctx->store;
+	int fails;
+
+	fails = store_audit_count(s, j->number, "staff_denied", j->ctx->day_start);
+	if (fails >= c->staff.max_pin_failures) {
+		j->res->outcome = "staff locked out";
+		return 0;
+	}
+	if (!is_staff_number(c, j->number) || c->staff.pin == NULL ||
+	    strcmp(cmd->pin, c->staff.pin) != 0) {
+		j->res->outcome = "staff denied";
+		if (store_audit_add(s, j->number, NULL, "staff_denied", false,
+		    j->ctx->now, err) == -1)
+			return -1;
+		return reply_plain(j, c->templates.staff_denied, err);
+	}
+	if (store_audit_add(s, j->number, NULL, "staff", false, j->ctx->now,
+	    err) == -1)
+		return -1;
+	switch (cmd->verb) {
+	case STAFF_STATUS:
+		return staff_status(j, err);
+	case STAFF_BALANCE: {
+		const struct template_var v[] = {
+			{ "balance", j->ctx->balance[0] ? j->ctx->balance : "?" },
+			{ "age", "" },
+		};
+
+		return reply(j, c->templates.staff_balance, v, nitems(v), err);
+	}
+	default:
+		j->res->outcome = "staff command not supported";
+		return reply_plain(j, c->templates.staff_unsupported, err);
+	}
+}
+
+static const char *
+kind_name(enum command_kind k)
+{
+	static const char *const names[] = {
+		[CMD_LOOKUP] = "lookup", [CMD_PROCEDURE] = "procedure",
+		[CMD_HELP] = "help", [CMD_OPTOUT] = "optout", [CMD_OPTIN] = "optin",
+		[CMD_STAFF] = "staff", [CMD_BAD_SYNTAX] = "bad_syntax",
+		[CMD_EMPTY] = "empty",
+	};
+
+	return names[k];
+}
+
+static int
+dispatch(struct job *j, const struct command *cmd, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	const struct template_var pv[] = {
+		{ "code", cmd->codes[0].code }, { "example", c->example_code },
+	};
+
+	switch (cmd->kind) {
+	case CMD_LOOKUP:
+		return do_lookup(j, cmd, err);
+	case CMD_PROCEDURE:
+		return reply(j, c->templates.procedure, pv, nitems(pv), err);
+	case CMD_HELP:
+		return reply_plain(j, c->templates.help, err);
+	case CMD_OPTOUT:
+	case CMD_OPTIN:
+		if (store_optout_set(j->ctx->store, j->number,
+		    cmd->kind == CMD_OPTOUT, "sms", j->ctx->now, err) == -1)
+			return -1;
+		return reply_plain(j, cmd->kind == CMD_OPTOUT ?
+		    c->templates.opt_out : c->templates.opt_in, err);
+	case CMD_STAFF:
+		return do_staff(j, cmd, err);
+	case CMD_BAD_SYNTAX:
+		return reply_plain(j, c->templates.bad_syntax, err);
+	case CMD_EMPTY:
+		j->res->outcome = "empty, ignored";
+		return 0;
+	}
+	return 0;
+}
+
+/* Handle a message from a number that may be answered; caller holds the transaction. */
+static int
+handle(struct job *j, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	struct command cmd;
+	int replies;
+
+	command_parse(j->msg->text, c->sms.max_codes, &cmd);
+	j->res->kind = kind_name(cmd.kind);
+	j->res->outcome = "answered";
+	replies = store_outbox_count(j->ctx->store, j->number, LANE_REPLY,
+	    j->ctx->day_start);
+	if (replies >= c->limits.replies_per_number_per_day) {
+		/* Still honour an opt-out, silently. */
+		if (cmd.kind == CMD_OPTOUT && store_optout_set(j->ctx->store,
+		    j->number, true, "sms", j->ctx->now, err) == -1)
+			return -1;
+		j->res->outcome = "reply cap reached, not answered";
+		return 0;
+	}
+	return dispatch(j, &cmd, err);
+}
+
+int
+inbound_handle_next(struct inbound_ctx *ctx, struct inbound_result *res,
+    struct dz_err *err)
+{
+	struct inbox_msg msg;
+	struct job j = { .ctx = ctx, .msg = &msg, .res = res };
+	enum phone_kind pk;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = store_inbox_next(ctx->store, &msg, err)) <= 0)
+		return r;
+	res->id = msg.id;
+	dz_strlcpy(res->sender, msg.sender, sizeof(res->sender));
+	if (store_begin(ctx->store, err) == -1)
+		return -1;
+	pk = phone_normalize(msg.sender, j.number, sizeof(j.number));
+	if (!phone_kind_is_replyable(pk)) {
+		/* Short codes and sender names: never answered (loops, premium rates). */
+		res->kind = "ignored";
+		res->outcome = pk == PHONE_SHORTCODE ? "short code sender" :
+		    pk == PHONE_ALPHANUMERIC ? "alphanumeric sender" :
+		    "invalid sender";
+		r = 0;
+	} else
+		r = handle(&j, err);
+	if (r == -1 || store_inbox_done(ctx->store, msg.id, res->kind,
+	    res->outcome, ctx->now, err) == -1) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	if (store_commit(ctx->store, err) == -1)
+		return -1;
+	return 1;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure policy decisions: retry backoff, send windows, pacing, dates. Time is always an argument. */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+int
+policy_backoff(int attempts, int initial, int max)
+{
+	long d = initial;
+	int i;
+
+	for (i = 1; i < attempts && d < max; i++)
+		d *= 2;
+	return d > max ? max : (int)d;
+}
+
+bool
+policy_in_window(int start, int end, int minute_of_day)
+{
+	if (start == end)
+		return true;
+	if (start < end)
+		return minute_of_day >= start && minute_of_day < end;
+	return minute_of_day >= start || minute_of_day < end;
+}
+
+int
+policy_until_window(int start, int end, int minute_of_day, int second)
+{
+	int m;
+
+	if (policy_in_window(start, end, minute_of_day))
+		return 0;
+	m = start - minute_of_day;
+	if (m <= 0)
+		m += 1440;
+	return m * 60 - second;
+}
+
+int
+policy_pace_ms(int per_minute)
+{
+	return per_minute > 0 ? 60000 / per_minute : 0;
+}
+
+/* Days from civil (Howard Hinnant's algorithm), proleptic Gregorian. */
+static long
+days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+parse_ymd(const char *iso, int *y, int *m, int *d)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (iso == NULL || sscanf(iso, "%4d-%2d-%2d", y, m, d) != 3)
+		return -1;
+	if (*y < 1900 || *m < 1 || *m > 12 || *d < 1 || *d > mdays[*m - 1])
+		return -1;
+	if (*m == 2 && *d == 29 &&
+	    !((*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0))
+		return -1;
+	return 0;
+}
+
+int
+policy_parse_day(const char *iso, long *day)
+{
+	int y, m, d;
+
+	if (parse_ymd(iso, &y, &m, &d) == -1)
+		return -1;
+	*day = days_from_civil(y, m, d);
+	return 0;
+}
+
+void
+policy_format_day(const char *iso, char *out, size_t outsz)
+{
+	int y, m, d;
+
+	if (parse_ymd(iso, &y, &m, &d) == -1)
+		snprintf(out, outsz, "%s", "");
+	else
+		snprintf(out, outsz, "%02d/%02d/%04d", d, m, y);
+}
+
+long
+policy_tm_day(const struct tm *tm)
+{
+	return days_from_civil(tm->tm_year + 1900L, tm->tm_mon + 1, tm->tm_mday);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure policy decisions: retry backoff, send windows, pacing, dates. Time is always an argument. */
+#ifndef DZ_POLICY_H
+#define DZ_POLICY_H
+
+#include <stdbool.h>
+#include <time.h>
+
+/* Delay before attempt number attempts + 1: initial * 2^(attempts-1), capped at max. */
+int	policy_backoff(int attempts, int initial, int max);
+
+/* Is minute_of_day (0..1439) inside [start, end)? start > end wraps past midnight; start == end is always. */
+bool	policy_in_window(int start, int end, int minute_of_day);
+
+/* Seconds from minute_of_day (and second) until the window opens; 0 if inside. */
+int	policy_until_window(int start, int end, int minute_of_day, int second);
+
+/* Milliseconds one SMS part costs at per_minute parts per minute. */
+int	policy_pace_ms(int per_minute);
+
+/*
+ * Parse an ISO 8601 date ("2024-08-27", "2024-08-27T16:00:00", "2024-08-27 16:00")
+ * into a day number (days since 1970-01-01). Returns 0 or -1.
+ */
+int	policy_parse_day(const char *iso, long *day);
+
+/* Format an ISO date as dd/mm/yyyy into out; empty or unparsable input gives "". */
+void	policy_format_day(const char *iso, char *out, size_t outsz);
+
+/* Day number of a struct tm (local calendar date). */
+long	policy_tm_day(const struct tm *tm);
+
+#endif

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Read-only access to the office's shared records database through the configured SQL. */
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sqlite3.h>
+
+#include "records.h"
+
+struct records {
+	char	*path;
+	int	 busy_ms;
+	sqlite3	*db;
+	dev_t	 dev;
+	ino_t	 ino;
+};
+
+struct records *
+records_new(const char *path, int busy_ms)
+{
+	struct records *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if ((r->path = strdup(path)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->busy_ms = busy_ms;
+	return r;
+}
+
+static void
+records_close(struct records *r)
+{
+	if (r->db != NULL)
+		sqlite3_close(r->db);
+	r->db = NULL;
+}
+
+void
+records_free(struct records *r)
+{
+	if (r == NULL)
+		return;
+	records_close(r);
+	free(r->path);
+	free(r);
+}
+
+/* Open the file read-only, or reopen it if it was replaced since. */
+static int
+records_open(struct records *r, struct dz_err *err)
+{
+	struct stat sb;
+
+	if (stat(r->path, &sb) == -1) {
+		records_close(r);
+		return dz_err_set(err, "records db: %s: not found", r->path);
+	}
+	if (r->db != NULL && (sb.st_dev != r->dev || sb.st_ino != r->ino))
+		records_close(r);
+	if (r->db != NULL)
+		return 0;
+	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		dz_err_set(err, "records db: %s: %s", r->path,
+		    r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		records_close(r);
+		return -1;
+	}
+	sqlite3_busy_timeout(r->db, r->busy_ms);
+	r->dev = sb.st_dev;
+	r->ino = sb.st_ino;
+	return 0;
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(dst, dstsz, "%s", v ? (const char *)v : "");
+}
+
+static void
+row_to_dossier(sqlite3_stmt *st, struct dossier *d)
+{
+	int i, n = sqlite3_column_count(st);
+	const char *name;
+
+	memset(d, 0, sizeof(*d));
+	d->notify_sms = 1;
+	for (i = 0; i < n; i++) {
+		name = sqlite3_column_name(st, i);
+		if (strcasecmp(name, "code") == 0)
+			col_text(st, i, d->code, sizeof(d->code));
+		else if (strcasecmp(name, "procedure") == 0)
+			col_text(st, i, d->procedure, sizeof(d->procedure));
+		else if (strcasecmp(name, "phone") == 0)
+			col_text(st, i, d->phone, sizeof(d->phone));
+		else if (strcasecmp(name, "office") == 0)
+			col_text(st, i, d->office, sizeof(d->office));
+		else if (strcasecmp(name, "status") == 0)
+			d->status = sqlite3_column_int(st, i);
+		else if (strcasecmp(name, "received_at") == 0)
+			col_text(st, i, d->received_at, sizeof(d->received_at));
+		else if (strcasecmp(name, "due_at") == 0)
+			col_text(st, i, d->due_at, sizeof(d->due_at));
+		else if (strcasecmp(name, "finished_at") == 0)
+			col_text(st, i, d->finished_at, sizeof(d->finished_at));
+		else if (strcasecmp(name, "returned_at") == 0)
+			col_text(st, i, d->returned_at, sizeof(d->returned_at));
+		else if (strcasecmp(name, "notify_sms") == 0)
+			d->notify_sms = sqlite3_column_type(st, i) == SQLITE_NULL ?
+			    1 : sqlite3_column_int(st, i);
+		else if (strcasecmp(name, "updated_at") == 0)
+			col_text(st, i, d->updated_at, sizeof(d->updated_at));
+	}
+}
+
+static sqlite3_stmt *
+records_prepare(struct records *r, const char *sql, const char *code,
+    const char *since, struct dz_err *err)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	if (records_open(r, err) == -1)
+		return NULL;
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+		/* A replaced or corrupt file: start afresh next time. */
+		records_close(r);
+		return NULL;
+	}
+	if ((i = sqlite3_bind_parameter_index(st, ":code")) > 0)
+		sqlite3_bind_text(st, i, code ? code : "", -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":since")) > 0)
+		sqlite3_bind_text(st, i, since ? since : "", -1, SQLITE_STATIC);
+	return st;
+}
+
+int
+records_lookup(struct records *r, const char *sql, const char *code,
+    struct dossier *d, struct dz_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = records_prepare(r, sql, code, NULL, err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_to_dossier(st, d);
+	else if (rc != SQLITE_DONE)
+		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
+int
+records_scan(struct records *r, const char *sql, const char *since, int max,
+    int (*cb)(const struct dossier *, void *), void *arg, struct dz_err *err)
+{
+	sqlite3_stmt *st;
+	struct dossier d;
+	int rc = SQLITE_DONE, n = 0;
+
+	if ((st = records_prepare(r, sql, NULL, since, err)) == NULL)
+		return -1;
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_dossier(st, &d);
+		n++;
+		if (cb(&d, arg) != 0)
+			break;
+	}
+	if (n < max && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+		n = -1;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+records_check_sql(struct records *r, const char *sql, struct dz_err *err)
+{
+	sqlite3_stmt *st;
+
+	if ((st = records_prepare(r, sql, NULL, NULL, err)) == NULL)
+		return -1;
+	sqlite3_finalize(st);
+	return 0;
+}
