@@ -53,7 +53,9 @@ size_t	text_ucs2_units(const char *utf8);
 /*
  * SMS parts needed to send utf8: GSM-7 when ucs2 is false (<=160 septets
  * one part, else ceil(septets/153)), UCS-2 when true (<=70 units one part,
- * else ceil(units/67)). Empty text is one part.
+ * else ceil(units/67)). Empty text is one part. Like Gammu's splitter, an
+ * escape pair or surrogate pair is never split across parts, so a text
+ * with one straddling a part boundary may need one part more.
  */
 int	text_sms_parts(const char *utf8, bool ucs2);
 
