@@ -1,0 +1,66 @@
+#!/bin/sh
+# The demo: a sample records database of a few thousand dossiers, dossierd on Gammu's
+# dummy modem, a handful of citizen SMS through the real receive path, the conversation.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+D=${DEMO_DIR:-$top_builddir/demo}
+DOSSIERD=$top_builddir/daemon/dossierd
+DOSSIERCTL=$top_builddir/daemon/dossierctl
+[ -x "$DOSSIERD" ] || { echo "build first: $DOSSIERD is missing" >&2; exit 1; }
+
+rm -rf "$D"
+mkdir -p "$D/dummy/sms/1" "$D/dummy/sms/2" "$D/dummy/sms/3" "$D/dummy/sms/4" "$D/dummy/sms/5"
+sh "$top_srcdir/etc/demo/make-records.sh" "$D/records.db" 3000 || exit 1
+cat > "$D/dossierd.conf" <<CONF
+# Demo configuration: Gammu's dummy modem (a directory), the sample records database.
+modems = ( { name = "demo"; device = "$D/dummy"; connection = "none"; model = "dummy"; poll_interval = 1; } );
+records = { path = "$D/records.db"; };
+state = { path = "$D/state.db"; };
+sms = { charset = "ascii"; per_minute = 120; };
+CONF
+"$DOSSIERD" -n -c "$D/dossierd.conf" || exit 1
+"$DOSSIERD" -f -c "$D/dossierd.conf" > "$D/dossierd.log" 2>&1 &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null' EXIT INT TERM
+
+wait_for() {	# wait_for SECONDS 'condition'
+	end=$(( $(date +%s) + $1 )); shift
+	while ! eval "$*"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+q() { sqlite3 -batch "$D/state.db" "$1" 2>/dev/null; }
+wait_for 20 "grep -q connected '$D/dossierd.log'" || { cat "$D/dossierd.log"; exit 1; }
+
+ctl() { "$DOSSIERCTL" -c "$D/dossierd.conf" "$@" >/dev/null || exit 1; }
+# A sloppy valid code from the owner, an unknown code, help, a procedure code,
+# two codes in one SMS (one of them overdue), and a lookup from another number.
+ctl inject 0912345678 "Tra cứu 000.00.12.h39 240824 1"
+ctl inject 0903111222 "HS 000.00.12.H39-240824-0099"
+ctl inject 0977123456 "hd"
+ctl inject 0977123456 "1.001612.000.00.00.H48 la ma gi?"
+ctl inject 0987654321 "000 00 12 H39 261120 2, 0000012H392611010003"
+ctl inject 0909555666 "tra cuu 000.00.15.h39-261115-7"
+n=6
+wait_for 30 "[ \"\$(q \"SELECT count(*) FROM inbox WHERE state = 'handled'\")\" = $n ] &&
+    [ \"\$(q \"SELECT count(*) FROM outbox WHERE state IN ('queued', 'retry', 'sending')\")\" = 0 ]" ||
+    { echo "demo: not all messages were answered; see $D/dossierd.log" >&2; exit 1; }
+
+echo
+echo "=== SMS conversation through Gammu's dummy modem ==="
+q "SELECT id, sender, text FROM inbox ORDER BY id" | while IFS='|' read -r id sender text; do
+	printf '\n  %s -> gateway:  %s\n' "$sender" "$text"
+	q "SELECT number, parts, text FROM outbox WHERE inbox_id = $id ORDER BY id" |
+	    while IFS='|' read -r to parts body; do
+		printf '  gateway -> %s (%s SMS):  %s\n' "$to" "$parts" "$body"
+	done
+done
+echo
+"$DOSSIERCTL" -c "$D/dossierd.conf" status
+kill -TERM $pid
+wait $pid
+trap - EXIT
+echo
+echo "demo files (config, databases, log) are in $D"
