@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "modem.h"
+#include "notices.h"
 #include "phone.h"
 #include "policy.h"
 #include "records.h"
@@ -37,6 +38,8 @@ struct gateway {
 	int64_t		 next_housekeeping;
 	int64_t		 inbound_retry_at;
 	char		 inbound_error[256];
+	int64_t		 next_notices;
+	char		 notices_error[256];
 };
 
 static void
@@ -156,10 +159,35 @@ modem_step(struct gateway *g, struct modem *m, int64_t now)
 }
 
 static void
+ctx_init(struct gateway *g, struct inbound_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->conf = g->conf;
+	ctx->store = g->store;
+	ctx->records = g->records;
+	ctx->now = time(NULL);
+	local_day(ctx->now, &ctx->day_start, &ctx->today);
+}
+
+/* Log a records-database problem once, not at every poll. */
+static void
+note_error(char *last, size_t lastsz, const char *what, const char *msg)
+{
+	if (msg == NULL) {
+		if (last[0] != '\0')
+			log_info("%s: working again", what);
+		last[0] = '\0';
+		return;
+	}
+	if (strcmp(last, msg) != 0)
+		log_warnx("%s: %s; will retry", what, msg);
+	dz_strlcpy(last, msg, lastsz);
+}
+
+static void
 inbound_step(struct gateway *g, int64_t now)
 {
-	struct inbound_ctx ctx = { .conf = g->conf, .store = g->store,
-	    .records = g->records };
+	struct inbound_ctx ctx;
 	struct inbound_result res;
 	struct dz_err err;
 	char mask[16];
@@ -168,29 +196,50 @@ inbound_step(struct gateway *g, int64_t now)
 	if (now < g->inbound_retry_at)
 		return;
 	for (i = 0; i < INBOUND_BATCH; i++) {
-		ctx.now = time(NULL);
-		local_day(ctx.now, &ctx.day_start, &ctx.today);
+		ctx_init(g, &ctx);
 		store_meta_get(g->store, "balance", ctx.balance, sizeof(ctx.balance));
 		if ((r = inbound_handle_next(&ctx, &res, &err)) == 0)
 			break;
 		if (r == -1) {
 			/* Records database busy or gone: the message waits, nothing is lost. */
-			if (strcmp(err.msg, g->inbound_error) != 0)
-				log_warnx("inbox: message %lld waits: %s",
-				    (long long)res.id, err.msg);
-			dz_strlcpy(g->inbound_error, err.msg, sizeof(g->inbound_error));
+			note_error(g->inbound_error, sizeof(g->inbound_error),
+			    "inbox", err.msg);
 			g->inbound_retry_at = now + 5000;
 			return;
 		}
-		if (g->inbound_error[0] != '\0') {
-			log_info("inbox: handling again");
-			g->inbound_error[0] = '\0';
-		}
+		note_error(g->inbound_error, sizeof(g->inbound_error), "inbox", NULL);
 		log_info("inbox: #%lld from %s: %s, %s, %d repl%s",
 		    (long long)res.id, phone_mask(res.sender, mask, sizeof(mask)),
 		    res.kind, res.outcome, res.replies,
 		    res.replies == 1 ? "y" : "ies");
 	}
+}
+
+static void
+notices_step(struct gateway *g, int64_t now)
+{
+	struct inbound_ctx ctx;
+	struct notices_result scan, rem;
+	struct dz_err err;
+
+	if (now < g->next_notices)
+		return;
+	g->next_notices = now + g->conf->notices.poll_interval * 1000LL;
+	ctx_init(g, &ctx);
+	if (notices_scan(&ctx, &scan, &err) == -1 ||
+	    notices_remind(&ctx, &rem, &err) == -1) {
+		note_error(g->notices_error, sizeof(g->notices_error), "notices",
+		    err.msg);
+		return;
+	}
+	note_error(g->notices_error, sizeof(g->notices_error), "notices", NULL);
+	if (scan.more)
+		g->next_notices = now;
+	if (scan.queued + scan.skipped + rem.reminders + rem.stopped > 0)
+		log_info("notices: %d changed dossier(s) read, %d notice(s) and "
+		    "%d reminder(s) queued, %d skipped, %d reminder series ended",
+		    scan.scanned, scan.queued, rem.reminders, scan.skipped,
+		    rem.stopped);
 }
 
 /* Lanes that may send now: notices and broadcasts only inside the window. */
@@ -314,6 +363,7 @@ tick_cb(struct timer *t)
 	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
 		modem_step(g, &g->modems[i], now);
 	inbound_step(g, loop_now());
+	notices_step(g, loop_now());
 	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
 		busy |= send_step(g, &g->modems[i], loop_now());
 	if (loop_now() >= g->next_housekeeping) {

@@ -37,7 +37,7 @@ check(const char *path)
 	struct dz_err err;
 	struct store *s;
 	struct records *r;
-	const char *sql[3];
+	const char *sql[2];
 	int i, rc = 0;
 
 	if (conf_load(path, &c, &err) == -1) {
@@ -51,9 +51,8 @@ check(const char *path)
 	store_close(s);
 	sql[0] = c.records.lookup_sql;
 	sql[1] = c.records.ready_sql;
-	sql[2] = c.records.status_sql;
 	r = records_new(c.records.path, c.records.busy_timeout);
-	for (i = 0; r != NULL && rc == 0 && i < 3; i++) {
+	for (i = 0; r != NULL && rc == 0 && i < 2; i++) {
 		if (records_check_sql(r, sql[i], &err) == -1) {
 			fprintf(stderr, "%s: %s\n", path, err.msg);
 			rc = 1;

@@ -4,7 +4,7 @@
 -- The dossier-management software owns and writes this database; dossierd
 -- opens it read-only (SQLITE_OPEN_READONLY, busy_timeout, short read
 -- transactions) and never writes to it. Where the office's software uses
--- other table or column names, records.lookup_sql, ready_sql, status_sql
+-- other table or column names, records.lookup_sql, ready_sql
 -- and audiences in dossierd.conf are set to SQL returning the same columns.
 --
 -- Columns the default SQL (dossierd.conf(5), records.*) uses:
@@ -16,8 +16,8 @@
 --                       dossiers_updated_at: the cost follows the number of
 --                       changes) -> the same columns plus notify_sms and
 --                       updated_at; status 9 starts the ready notice and
---                       reminders, status 10 ends them.
---   status_sql (:code)  status, re-read before each reminder.
+--                       reminders, status 10 ends them; lookup_sql
+--                       re-reads the live status before each reminder.
 -- applicant is never read by the default SQL and never sent by SMS.
 -- Timestamps are ISO 8601 text, 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM:SS',
 -- local time. etc/demo/make-records.sh fills a sample database.

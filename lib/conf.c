@@ -35,15 +35,13 @@ static const struct conf_key keys[] = {
 	    "SELECT code, procedure, phone, office, status, received_at, due_at,"
 	    " finished_at, returned_at, notify_sms, updated_at FROM dossiers"
 	    " WHERE updated_at >= :since ORDER BY updated_at" },
-	{ "records.status_sql", CT_STR, O(records.status_sql), .sdef =
-	    "SELECT status FROM dossiers WHERE code = :code" },
 	{ "records.busy_timeout", CT_INT, O(records.busy_timeout), .min = 0, .max = 60000, .def = 2000 },
 	{ "state.path", CT_STR, O(state.path), .sdef = "/var/lib/dossierd/state.db", .restart = true },
 	{ "log.level", CT_LEVEL, O(log.level), .sdef = "info" },
 	{ "example_code", CT_STR, O(example_code), .sdef = "000.00.12.H39-240824-0001" },
 	{ "sms.charset", CT_CHARSET, O(sms.charset), .sdef = "ascii" },
 	{ "sms.max_parts", CT_INT, O(sms.max_parts), .min = 1, .max = 6, .def = 3 },
-	{ "sms.per_minute", CT_INT, O(sms.per_minute), .min = 1, .max = 600, .def = 20 },
+	{ "sms.per_minute", CT_INT, O(sms.per_minute), .min = 1, .max = 6000, .def = 20 },
 	{ "sms.max_codes", CT_INT, O(sms.max_codes), .min = 1, .max = 10, .def = 3 },
 	{ "sms.retry_initial", CT_INT, O(sms.retry_initial), .min = 1, .max = 3600, .def = 30 },
 	{ "sms.retry_max", CT_INT, O(sms.retry_max), .min = 1, .max = 86400, .def = 3600 },
@@ -146,6 +144,8 @@ static const struct conf_key modem_keys[] = {
 };
 
 static const char *const status_fields[] = { "code", "text", "notice", "final", "done" };
+static const char *const office_fields[] = { "match", "notice", "reminder" };
+static const char *const notice_vars[] = { "code", "status", "office", "procedure", "due", "n" };
 
 /* National status codes (Cổng dịch vụ công quốc gia), defaults. */
 static const struct conf_status default_statuses[CONF_NSTATUS + 1] = {
@@ -378,12 +378,20 @@ load_status(struct conf *c, config_setting_t *g, struct dz_err *err)
 			return where(s, c, err, "statuses text must be a string", NULL);
 		st->text = config_setting_get_string(s);
 	}
-	if (config_setting_lookup_bool(g, "notice", &b))
-		st->notice = b;
-	if (config_setting_lookup_bool(g, "final", &b))
-		st->final = b;
-	if (config_setting_lookup_bool(g, "done", &b))
-		st->done = b;
+	for (j = 2; j < nitems(status_fields); j++) {
+		if ((s = config_setting_get_member(g, status_fields[j])) == NULL)
+			continue;
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return where(s, c, err, "expected true or false for statuses.",
+			    status_fields[j]);
+		b = config_setting_get_bool(s);
+		if (j == 2)
+			st->notice = b;
+		else if (j == 3)
+			st->final = b;
+		else
+			st->done = b;
+	}
 	return 0;
 }
 
@@ -459,6 +467,40 @@ load_audiences(struct conf *c, config_setting_t *g, struct dz_err *err)
 	return 0;
 }
 
+static int
+load_office(struct conf *c, config_setting_t *g, struct dz_err *err)
+{
+	struct conf_office *o = &c->offices[c->noffices];
+	config_setting_t *s;
+	struct dz_err terr;
+	unsigned int i, j;
+
+	if (!config_setting_is_group(g))
+		return where(g, c, err, "each offices entry must be a group { match = ...; }", NULL);
+	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
+		for (j = 0; j < nitems(office_fields); j++)
+			if (strcmp(config_setting_name(s), office_fields[j]) == 0)
+				break;
+		if (j == nitems(office_fields))
+			return where(s, c, err, "unknown key offices.",
+			    config_setting_name(s));
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return where(s, c, err, "expected a string for offices.",
+			    config_setting_name(s));
+		if (j > 0 && template_check(config_setting_get_string(s),
+		    notice_vars, nitems(notice_vars), &terr) == -1)
+			return where(s, c, err, terr.msg, NULL);
+	}
+	memset(o, 0, sizeof(*o));
+	config_setting_lookup_string(g, "match", &o->match);
+	config_setting_lookup_string(g, "notice", &o->notice);
+	config_setting_lookup_string(g, "reminder", &o->reminder);
+	if (o->match == NULL || *o->match == '\0')
+		return where(g, c, err, "offices entry needs match = \"...\"", NULL);
+	c->noffices++;
+	return 0;
+}
+
 /* Special keys whose value is not a plain scalar of the key table. */
 static int
 load_special(struct conf *c, const char *path, config_setting_t *s,
@@ -478,6 +520,16 @@ load_special(struct conf *c, const char *path, config_setting_t *s,
 		if (n < 0)
 			return -1;
 		c->notices.nreminders = n;
+		return 0;
+	}
+	if (strcmp(path, "offices") == 0) {
+		if (!config_setting_is_list(s))
+			return where(s, c, err, "offices must be a list ( { match = ...; } )", NULL);
+		if (config_setting_length(s) > CONF_MAX_OFFICES)
+			return where(s, c, err, "too many offices", NULL);
+		for (i = 0; i < config_setting_length(s); i++)
+			if (load_office(c, config_setting_get_elem(s, i), err) == -1)
+				return -1;
 		return 0;
 	}
 	if (strcmp(path, "statuses") == 0) {
@@ -538,12 +590,24 @@ walk(struct conf *c, config_setting_t *g, const char *prefix, struct dz_err *err
 	return 0;
 }
 
+/* Report a problem with the key at path as FILE:LINE when the file sets it. */
+static int
+key_error(struct conf *c, const char *path, struct dz_err *err, const char *msg)
+{
+	config_setting_t *s = config_lookup(&c->cfg, path);
+
+	if (s != NULL)
+		return where(s, c, err, msg, NULL);
+	return dz_err_set(err, "%s: %s", c->file, msg);
+}
+
 static int
 validate(struct conf *c, struct dz_err *err)
 {
 	const struct conf_key *k;
 	const char *tpl;
 	struct dz_err terr;
+	char msg[400];
 	regex_t re;
 	size_t i, n;
 
@@ -553,28 +617,31 @@ validate(struct conf *c, struct dz_err *err)
 		for (n = 0; n < nitems(template_vars[i].vars) &&
 		    template_vars[i].vars[n] != NULL; n++)
 			;
-		if (template_check(tpl, template_vars[i].vars, n, &terr) == -1)
-			return dz_err_set(err, "%s: %s: %s", c->file, k->path, terr.msg);
+		if (template_check(tpl, template_vars[i].vars, n, &terr) == -1) {
+			snprintf(msg, sizeof(msg), "%s: %s", k->path, terr.msg);
+			return key_error(c, k->path, err, msg);
+		}
 	}
 	for (i = 0; i < nitems(keys); i++) {
 		if (keys[i].type != CT_STR || keys[i].sdef == NULL)
 			continue;
 		tpl = *(const char **)((char *)c + keys[i].off);
-		if (tpl == NULL || *tpl == '\0')
-			return dz_err_set(err, "%s: %s must not be empty", c->file,
-			    keys[i].path);
+		if (tpl == NULL || *tpl == '\0') {
+			snprintf(msg, sizeof(msg), "%s must not be empty", keys[i].path);
+			return key_error(c, keys[i].path, err, msg);
+		}
 	}
 	if (regcomp(&re, c->ussd.balance_regex, REG_EXTENDED) != 0)
-		return dz_err_set(err, "%s: ussd.balance_regex is not a valid "
-		    "extended regular expression", c->file);
+		return key_error(c, "ussd.balance_regex", err, "ussd.balance_regex "
+		    "is not a valid extended regular expression");
 	regfree(&re);
 	if (c->sms.retry_max < c->sms.retry_initial)
-		return dz_err_set(err, "%s: sms.retry_max is below sms.retry_initial",
-		    c->file);
+		return key_error(c, "sms.retry_max", err,
+		    "sms.retry_max is below sms.retry_initial");
 	if (c->staff.nnumbers > 0 && (c->staff.pin == NULL ||
 	    strlen(c->staff.pin) < 4))
-		return dz_err_set(err, "%s: staff.numbers needs staff.pin "
-		    "(at least 4 characters)", c->file);
+		return key_error(c, "staff.numbers", err, "staff.numbers needs "
+		    "staff.pin (at least 4 characters)");
 	if (c->nmodems == 0)
 		return dz_err_set(err, "%s: no modems configured", c->file);
 	return 0;

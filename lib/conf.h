@@ -13,6 +13,7 @@
 #define CONF_MAX_STAFF		16
 #define CONF_MAX_REMINDERS	8
 #define CONF_MAX_AUDIENCES	16
+#define CONF_MAX_OFFICES	32
 #define CONF_NSTATUS		10	/* national status codes 1..10 */
 
 struct conf_modem {
@@ -36,6 +37,13 @@ struct conf_status {
 struct conf_audience {
 	const char	*name;
 	const char	*sql;
+};
+
+/* Notice and reminder texts for one pickup office (matched in the office column). */
+struct conf_office {
+	const char	*match;		/* folded, case-insensitive substring of office */
+	const char	*notice;	/* NULL: templates.notice */
+	const char	*reminder;	/* NULL: templates.reminder */
 };
 
 struct conf_templates {
@@ -71,7 +79,6 @@ struct conf {
 		const char	*path;
 		const char	*lookup_sql;	/* :code */
 		const char	*ready_sql;	/* :since */
-		const char	*status_sql;	/* :code -> status (live re-read) */
 		int		 busy_timeout;	/* ms */
 		int		 naudiences;
 		struct conf_audience audiences[CONF_MAX_AUDIENCES];
@@ -87,6 +94,8 @@ struct conf {
 
 	struct conf_status	 statuses[CONF_NSTATUS + 1];	/* index 1..10 */
 	struct conf_templates	 templates;
+	int			 noffices;
+	struct conf_office	 offices[CONF_MAX_OFFICES];
 	const char		*example_code;
 
 	struct {

@@ -96,6 +96,50 @@ policy_format_day(const char *iso, char *out, size_t outsz)
 		snprintf(out, outsz, "%02d/%02d/%04d", d, m, y);
 }
 
+void
+policy_day_iso(long z, char *out, size_t outsz)
+{
+	long era, doe, yoe, y, doy, mp, d, m;
+
+	/* civil_from_days (Howard Hinnant), the inverse of days_from_civil. */
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	snprintf(out, outsz, "%04ld-%02ld-%02ld", y + (m <= 2), m, d);
+}
+
+void
+policy_iso_minus(const char *iso, long seconds, char *out, size_t outsz)
+{
+	long day, t;
+	int h = 0, m = 0, sec = 0;
+	char sep = 'T', date[16];
+
+	if (policy_parse_day(iso, &day) == -1) {
+		snprintf(out, outsz, "%s", iso);
+		return;
+	}
+	if (strlen(iso) >= 19) {
+		sep = iso[10];
+		if (sscanf(iso + 11, "%2d:%2d:%2d", &h, &m, &sec) != 3) {
+			snprintf(out, outsz, "%s", iso);
+			return;
+		}
+	}
+	t = day * 86400 + h * 3600 + m * 60 + sec - seconds;
+	day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	t -= day * 86400;
+	policy_day_iso(day, date, sizeof(date));
+	snprintf(out, outsz, "%s%c%02ld:%02ld:%02ld", date, sep, t / 3600,
+	    t / 60 % 60, t % 60);
+}
+
 long
 policy_tm_day(const struct tm *tm)
 {

@@ -27,6 +27,15 @@ int	policy_parse_day(const char *iso, long *day);
 /* Format an ISO date as dd/mm/yyyy into out; empty or unparsable input gives "". */
 void	policy_format_day(const char *iso, char *out, size_t outsz);
 
+/* Format a day number as "YYYY-MM-DD". */
+void	policy_day_iso(long day, char *out, size_t outsz);
+
+/*
+ * Move an ISO timestamp ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" or with a
+ * space) back by seconds, keeping its style; unparsable input is copied.
+ */
+void	policy_iso_minus(const char *iso, long seconds, char *out, size_t outsz);
+
 /* Day number of a struct tm (local calendar date). */
 long	policy_tm_day(const struct tm *tm);
 

@@ -61,6 +61,17 @@ static const char *const migrations[] = {
 	"CREATE TABLE modems (name TEXT PRIMARY KEY, state TEXT, signal INTEGER,"
 	"  network TEXT, operator TEXT, last_error TEXT, reconnects INTEGER,"
 	"  updated_at INTEGER, last_send INTEGER, balance TEXT, balance_at INTEGER);",
+
+	/* 2: the notices ledger, one row per (dossier, kind, reminder number). */
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0,"
+	"  number TEXT, outcome TEXT NOT NULL, outbox_id INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  next_at INTEGER,"		/* the next reminder is due; NULL: none */
+	"  UNIQUE (code, kind, n));"
+	"CREATE INDEX notices_next ON notices(next_at) WHERE next_at IS NOT NULL;"
+	"CREATE INDEX notices_created ON notices(created_at, outcome);",
 };
 
 static int
@@ -531,6 +542,17 @@ outbox_update(struct store *s, const char *sql, int64_t id, const char *a,
 }
 
 int
+store_outbox_delay(struct store *s, int64_t id, time_t next_at,
+    struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET last_error = ?, next_at = ?"
+	    " WHERE id = ?";
+
+	return outbox_update(s, sql, id, "held: daily cap for this number",
+	    next_at, err) < 0 ? -1 : 0;
+}
+
+int
 store_outbox_sending(struct store *s, int64_t id, const char *modem,
     time_t now, struct dz_err *err)
 {
@@ -604,8 +626,9 @@ int
 store_outbox_expire(struct store *s, time_t now, struct dz_err *err)
 {
 	static const char sql[] = "UPDATE outbox SET state = 'expired',"
-	    " last_error = coalesce(last_error, 'expired before it could be sent')"
-	    " WHERE state IN ('queued', 'retry') AND expires_at > 0 AND expires_at <= ?";
+	    " last_error = coalesce(last_error, 'expired before it could be sent'),"
+	    " next_at = ?1"
+	    " WHERE state IN ('queued', 'retry') AND expires_at > 0 AND expires_at <= ?1";
 
 	return exec_count(s, sql, now, err);
 }
@@ -664,6 +687,116 @@ store_outbox_summary(struct store *s, time_t since, struct outbox_summary *sum,
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+int
+store_notice_add(struct store *s, const struct notice_row *n,
+    struct dz_err *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO notices (code, kind, n,"
+	    " number, outcome, outbox_id, created_at, next_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, n->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, n->n);
+	if (n->number[0] != '\0')
+		sqlite3_bind_text(st, 4, n->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, n->outcome, -1, SQLITE_STATIC);
+	if (n->outbox_id > 0)
+		sqlite3_bind_int64(st, 6, n->outbox_id);
+	sqlite3_bind_int64(st, 7, n->created_at);
+	if (n->next_at > 0)
+		sqlite3_bind_int64(st, 8, n->next_at);
+	if (step_done(s, st, err, "notice insert") == -1)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int
+store_notice_exists(struct store *s, const char *code, const char *kind, int n)
+{
+	static const char sql[] = "SELECT 1 FROM notices WHERE code = ? AND"
+	    " kind = ? AND n = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = prep(s, sql, NULL)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, n);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_notice_due(struct store *s, time_t now, struct notice_row *n,
+    struct dz_err *err)
+{
+	static const char sql[] = "SELECT id, code, kind, n, coalesce(number, ''),"
+	    " outcome, created_at, next_at FROM notices WHERE next_at <= ?"
+	    " ORDER BY next_at LIMIT 1";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n->id = sqlite3_column_int64(st, 0);
+		copy_col(st, 1, n->code, sizeof(n->code));
+		copy_col(st, 2, n->kind, sizeof(n->kind));
+		n->n = sqlite3_column_int(st, 3);
+		copy_col(st, 4, n->number, sizeof(n->number));
+		copy_col(st, 5, n->outcome, sizeof(n->outcome));
+		n->created_at = sqlite3_column_int64(st, 6);
+		n->next_at = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, err, "notice due");
+}
+
+int
+store_notice_reschedule(struct store *s, int64_t id, time_t next_at,
+    struct dz_err *err)
+{
+	static const char sql[] = "UPDATE notices SET next_at = ? WHERE id = ?";
+	sqlite3_stmt *st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	if (next_at > 0)
+		sqlite3_bind_int64(st, 1, next_at);
+	sqlite3_bind_int64(st, 2, id);
+	return step_done(s, st, err, "notice reschedule");
+}
+
+int
+store_proactive_count(struct store *s, const char *number, time_t since)
+{
+	static const char sql[] = "SELECT count(*) FROM outbox WHERE number = ?"
+	    " AND created_at >= ? AND lane IN (2, 3)";
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if ((st = prep(s, sql, NULL)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
 }
 
 int

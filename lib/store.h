@@ -104,6 +104,9 @@ int	store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
 	    struct out_msg *m, struct dz_err *err);
 /* Earliest next_at among queued/retry rows of lane_mask, or 0 if none. */
 time_t	store_outbox_next_due(struct store *s, unsigned lane_mask);
+/* Hold a queued row until next_at. */
+int	store_outbox_delay(struct store *s, int64_t id, time_t next_at,
+	    struct dz_err *err);
 int	store_outbox_sending(struct store *s, int64_t id, const char *modem,
 	    time_t now, struct dz_err *err);
 int	store_outbox_sent(struct store *s, int64_t id, int parts, time_t now,
@@ -132,6 +135,33 @@ struct outbox_summary {
 };
 int	store_outbox_summary(struct store *s, time_t since,
 	    struct outbox_summary *sum, struct dz_err *err);
+
+/* The notices ledger: one row per (dossier code, kind, reminder number). */
+struct notice_row {
+	int64_t		 id;
+	char		 code[64];
+	char		 kind[16];	/* "ready" */
+	int		 n;		/* reminders already queued */
+	char		 number[STORE_NUM_MAX];
+	char		 outcome[48];	/* queued, or skipped: why */
+	int64_t		 outbox_id;
+	time_t		 created_at;
+	time_t		 next_at;	/* next reminder due, 0 none */
+};
+/* Insert unless (code, kind, n) exists: 1 inserted, 0 existed, -1 error. */
+int	store_notice_add(struct store *s, const struct notice_row *n,
+	    struct dz_err *err);
+/* 1 if (code, kind, n) is in the ledger, 0 if not, -1 on error. */
+int	store_notice_exists(struct store *s, const char *code, const char *kind,
+	    int n);
+/* The ledger row whose next reminder is due soonest (next_at <= now): 1/0/-1. */
+int	store_notice_due(struct store *s, time_t now, struct notice_row *n,
+	    struct dz_err *err);
+/* Set the ledger row's next reminder time (0: no more reminders). */
+int	store_notice_reschedule(struct store *s, int64_t id, time_t next_at,
+	    struct dz_err *err);
+/* Notices and broadcasts queued to number since `since` (the per-number daily cap). */
+int	store_proactive_count(struct store *s, const char *number, time_t since);
 
 /* Audit and the counts limits are computed from. */
 int	store_audit_add(struct store *s, const char *number, const char *code,

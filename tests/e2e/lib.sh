@@ -49,12 +49,14 @@ make_records() { sh "$top_srcdir/etc/demo/make-records.sh" "$T/records.db" "${1:
 
 # write_conf [sms-group-body] [limits-group-body] [extra top-level text]
 write_conf() {
+	_sms=${1:-}
+	case "$_sms" in *per_minute*) ;; *) _sms="per_minute = 600; $_sms" ;; esac
 	mkdir -p "$T/dummy/sms/1" "$T/dummy/sms/2" "$T/dummy/sms/3" "$T/dummy/sms/4" "$T/dummy/sms/5"
 	cat > "$T/d.conf" <<CONF
 modems = ( { name = "dummy"; device = "$T/dummy"; connection = "none"; model = "dummy"; poll_interval = 1; } );
 records = { path = "$T/records.db"; };
 state = { path = "$T/state.db"; };
-sms = { per_minute = 600; ${1:-} };
+sms = { $_sms };
 limits = { ${2:-} };
 ${3:-}
 CONF

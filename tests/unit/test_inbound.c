@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for lib/inbound.c: one SMS in, the right replies, audit and limits out, over real databases. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "check.h"
+#include "conf.h"
+#include "err.h"
+#include "inbound.h"
+#include "policy.h"
+#include "records.h"
+#include "store.h"
+
+#define OWNER		"+84912345678"	/* the number on C1 and C3 */
+#define OTHER		"+84987000111"
+#define STAFF		"+84912000111"
+
+#define C1	"000.00.12.H39-240824-0001"	/* ready (9), the owner is OWNER */
+#define C2	"000.00.12.H39-261101-0007"	/* in progress (4), 6 days overdue */
+#define C3	"000.00.12.H39-240901-0002"	/* returned (10) */
+#define C4	"000.00.12.H39-261120-0003"	/* in progress, due today */
+#define C5	"000.00.12.H39-261118-0004"	/* needs documents (5), 1 day overdue */
+#define C6	"000.00.12.H39-261125-0005"	/* received (2), no due date */
+#define CX	"000.00.12.H39-261126-0"		/* + 3 digits: not in the records */
+
+#define OFFICE_A	"Bo phan mot cua UBND xa Hoa Tien"
+
+static const char rows_sql[] =
+    "INSERT INTO dossiers (code, procedure, applicant, phone, office, status,"
+    " received_at, due_at, finished_at, returned_at, notify_sms, updated_at)"
+    " VALUES"
+    " ('" C1 "', 'Đăng ký khai sinh', 'Nguyễn Văn An', '0912 345 678',"
+    "  'Bộ phận một cửa UBND xã Hòa Tiến', 9, '2024-08-24', '2024-08-27',"
+    "  '2024-08-26T15:00:00', NULL, 1, '2024-08-26T15:00:00'),"
+    " ('" C2 "', 'Cấp giấy phép xây dựng', 'Trần Thị Bình', '0987.654.321',"
+    "  'Bộ phận một cửa UBND xã Hòa Tiến', 4, '2026-11-01', '2026-11-20',"
+    "  NULL, NULL, 1, '2026-11-01T08:00:00'),"
+    " ('" C3 "', 'Chứng thực bản sao', 'Nguyễn Văn An', '+84 912 345 678',"
+    "  'Bộ phận một cửa UBND xã Hòa Tiến', 10, '2024-09-01', '2024-09-05',"
+    "  '2024-09-04', '2024-09-06', 1, '2024-09-06T09:00:00'),"
+    " ('" C4 "', 'Đăng ký kết hôn', 'Lê Văn Cường', '0905111222',"
+    "  'Bộ phận một cửa UBND xã Hòa Tiến', 4, '2026-11-20', '2026-11-26T17:00:00',"
+    "  NULL, NULL, 1, '2026-11-20T08:00:00'),"
+    " ('" C5 "', 'Đăng ký khai tử', 'Phạm Thị Dung', '0905333444',"
+    "  'Bộ phận một cửa UBND xã Hòa Tiến', 5, '2026-11-18', '2026-11-25',"
+    "  NULL, NULL, 1, '2026-11-24T08:00:00'),"
+    " ('" C6 "', 'Đăng ký thường trú', 'Hoàng Văn Em', '0905555666',"
+    "  'Công an xã Hòa Tiến', 2, '2026-11-25', NULL,"
+    "  NULL, NULL, 1, '2026-11-25T08:00:00');";
+
+/* Everything one scenario needs: config, state DB, records, context. */
+struct fx {
+	char			 state[64];
+	struct conf		 conf;
+	struct store		*store;
+	struct records		*records;
+	struct inbound_ctx	 ctx;
+	int			 seq;	/* makes every SMS's SMSC time unique */
+};
+
+/* One queued reply. */
+struct reply {
+	char		 number[STORE_NUM_MAX];
+	char		 text[STORE_TEXT_MAX];
+	int		 lane;
+	long long	 expires;
+};
+
+struct replies {
+	int		 n;
+	struct reply	 r[8];
+};
+
+static char *
+slurp(const char *path)
+{
+	FILE *f;
+	char *buf;
+	long len;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "cannot open %s (set top_srcdir)\n", path);
+		exit(99);	/* a broken set-up, not a failed test */
+	}
+	CHECK(fseek(f, 0, SEEK_END) == 0);
+	CHECK((len = ftell(f)) > 0);
+	rewind(f);
+	CHECK((buf = malloc((size_t)len + 1)) != NULL);
+	CHECK(fread(buf, 1, (size_t)len, f) == (size_t)len);
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* A records database at path, with etc/records-schema.sql and the rows above. */
+static void
+make_records(const char *path)
+{
+	const char *top = getenv("top_srcdir");
+	char schema_path[1024], *schema, *msg = NULL;
+	sqlite3 *db;
+
+	snprintf(schema_path, sizeof(schema_path), "%s/etc/records-schema.sql",
+	    top ? top : ".");
+	schema = slurp(schema_path);
+	unlink(path);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	if (sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, rows_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "records: %s\n", msg);
+		CHECK(!"records db");
+	}
+	sqlite3_close(db);
+	free(schema);
+}
+
+static void
+remove_db(const char *path)
+{
+	char side[128];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	unlink(side);
+}
+
+static void
+tmp_name(char *path, size_t pathsz, const char *what)
+{
+	int fd;
+
+	snprintf(path, pathsz, "/tmp/dz-test-%s-XXXXXX", what);
+	CHECK((fd = mkstemp(path)) != -1);
+	close(fd);
+}
+
+/* Thursday 2026-11-26 14:35 local time. */
+static void
+fixed_clock(struct inbound_ctx *ctx)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 2026 - 1900;
+	tm.tm_mon = 10;
+	tm.tm_mday = 26;
+	tm.tm_isdst = -1;
+	ctx->day_start = mktime(&tm);
+	ctx->today = policy_tm_day(&tm);
+	tm.tm_hour = 14;
+	tm.tm_min = 35;
+	tm.tm_isdst = -1;
+	ctx->now = mktime(&tm);
+	CHECK(ctx->today == 20783);
+	CHECK(ctx->now - ctx->day_start == 14 * 3600 + 35 * 60);
+}
+
+static void
+setup(struct fx *f, const char *records_path, const char *extra)
+{
+	struct dz_err err;
+	char confpath[64], *text;
+	FILE *fp;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	tmp_name(f->state, sizeof(f->state), "state");
+	tmp_name(confpath, sizeof(confpath), "conf");
+	CHECK(asprintf(&text,
+	    "modems = ( { device = \"/tmp/dz-phone\"; model = \"dummy\";"
+	    " connection = \"none\"; } );\n"
+	    "records = { path = \"%s\"; };\n"
+	    "state = { path = \"%s\"; };\n"
+	    "%s", records_path, f->state, extra) != -1);
+	CHECK((fp = fopen(confpath, "w")) != NULL);
+	CHECK(fputs(text, fp) >= 0);
+	CHECK(fclose(fp) == 0);
+	free(text);
+	r = conf_load(confpath, &f->conf, &err);
+	unlink(confpath);
+	if (r != 0)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK_INT(r, 0);
+	CHECK_STR(f->conf.records.path, records_path);
+	if ((f->store = store_open(f->conf.state.path, &err)) == NULL)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK(f->store != NULL);
+	CHECK((f->records = records_new(f->conf.records.path,
+	    f->conf.records.busy_timeout)) != NULL);
+	f->ctx.conf = &f->conf;
+	f->ctx.store = f->store;
+	f->ctx.records = f->records;
+	fixed_clock(&f->ctx);
+}
+
+static void
+teardown(struct fx *f)
+{
+	records_free(f->records);
+	store_close(f->store);
+	conf_fini(&f->conf);
+	remove_db(f->state);
+}
+
+/* Receive one single-part SMS and handle the oldest pending one. */
+static int
+sms(struct fx *f, const char *sender, const char *text,
+    struct inbound_result *res, struct dz_err *err)
+{
+	struct in_part p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.sender, sizeof(p.sender), "%s", sender);
+	snprintf(p.smsc_time, sizeof(p.smsc_time), "20261126T%06d", ++f->seq);
+	p.total = 1;
+	snprintf(p.text, sizeof(p.text), "%s", text);
+	snprintf(p.modem, sizeof(p.modem), "modem1");
+	CHECK_INT(store_inbox_add_part(f->store, &p, f->ctx.now, err), 1);
+	return inbound_handle_next(&f->ctx, res, err);
+}
+
+static int
+cb_reply(void *arg, int ncol, char **vals, char **names)
+{
+	struct replies *rs = arg;
+	struct reply *r;
+
+	(void)names;
+	CHECK_INT(ncol, 4);
+	CHECK(rs->n < (int)nitems(rs->r));
+	r = &rs->r[rs->n++];
+	snprintf(r->number, sizeof(r->number), "%s", vals[0]);
+	snprintf(r->text, sizeof(r->text), "%s", vals[1]);
+	r->lane = atoi(vals[2]);
+	r->expires = atoll(vals[3]);
+	return 0;
+}
+
+/* The rows queued for inbox message id, in order. */
+static void
+replies_of(struct fx *f, int64_t id, struct replies *rs)
+{
+	struct dz_err err;
+	char sql[160];
+
+	memset(rs, 0, sizeof(*rs));
+	snprintf(sql, sizeof(sql), "SELECT number, text, lane, expires_at"
+	    " FROM outbox WHERE inbox_id = %lld ORDER BY id", (long long)id);
+	if (store_exec(f->store, sql, cb_reply, rs, &err) == -1) {
+		fprintf(stderr, "%s\n", err.msg);
+		CHECK(!"store_exec");
+	}
+}
+
+static int
+cb_str(void *arg, int ncol, char **vals, char **names)
+{
+	(void)ncol;
+	(void)names;
+	snprintf(arg, 256, "%s", vals[0] ? vals[0] : "NULL");
+	return 0;
+}
+
+static const char *
+query(struct fx *f, const char *sql, char out[256])
+{
+	struct dz_err err;
+
+	out[0] = '\0';
+	if (store_exec(f->store, sql, cb_str, out, &err) == -1) {
+		fprintf(stderr, "%s: %s\n", sql, err.msg);
+		CHECK(!"store_exec");
+	}
+	return out;
+}
+
+static long long
+query_int(struct fx *f, const char *sql)
+{
+	char out[256];
+
+	return atoll(query(f, sql, out));
+}
+
+/* The inbox row's "kind,outcome,state". */
+static const char *
+inbox_row(struct fx *f, int64_t id, char out[256])
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT kind || ',' || outcome || ',' || state"
+	    " FROM inbox WHERE id = %lld", (long long)id);
+	return query(f, sql, out);
+}
+
+/* Send text from sender; it must be handled with exactly one reply, which is returned. */
+static const char *
+one_reply(struct fx *f, const char *sender, const char *text, struct replies *rs)
+{
+	struct inbound_result res;
+	struct dz_err err;
+	int r;
+
+	if ((r = sms(f, sender, text, &res, &err)) != 1)
+		fprintf(stderr, "\"%s\" from %s: %d: %s\n", text, sender, r,
+		    r == -1 ? err.msg : "");
+	CHECK_INT(r, 1);
+	replies_of(f, res.id, rs);
+	if (rs->n != 1 || res.replies != 1)
+		fprintf(stderr, "\"%s\" from %s: %d replies\n", text, sender, rs->n);
+	CHECK_INT(rs->n, 1);
+	CHECK_INT(res.replies, 1);
+	CHECK_INT(rs->r[0].lane, LANE_REPLY);
+	return rs->r[0].text;
+}
+
+static bool
+is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* Single-code lookups from the owner and from anyone else. */
+static void
+test_lookup(const char *records_path)
+{
+	static const struct {
+		const char	*sender;
+		const char	*text;
+		const char	*want;
+	} cases[] = {
+		{ OWNER, "tra cuu 000.00.12.h39 240824 1",
+		    "Ho so " C1 " (Dang ky khai sinh): Da co ket qua, moi den nhan."
+		    " Hen tra: 27/08/2024. Noi nhan: " OFFICE_A "." },
+		/* The owner whichever way the network writes the number. */
+		{ "0912345678", C1,
+		    "Ho so " C1 " (Dang ky khai sinh): Da co ket qua, moi den nhan."
+		    " Hen tra: 27/08/2024. Noi nhan: " OFFICE_A "." },
+		{ "84912345678", "HS 0000012H392408240001",
+		    "Ho so " C1 " (Dang ky khai sinh): Da co ket qua, moi den nhan."
+		    " Hen tra: 27/08/2024. Noi nhan: " OFFICE_A "." },
+		/* Anyone else: no procedure name. */
+		{ OTHER, "tra cuu 000.00.12.h39 240824 1",
+		    "Ho so " C1 ": Da co ket qua, moi den nhan."
+		    " Hen tra: 27/08/2024. Noi nhan: " OFFICE_A "." },
+		{ "+12025550123", C1,
+		    "Ho so " C1 ": Da co ket qua, moi den nhan."
+		    " Hen tra: 27/08/2024. Noi nhan: " OFFICE_A "." },
+		/* Overdue: not finished and past the due day. */
+		{ OTHER, "Tra cứu " C2,
+		    "Ho so " C2 ": Dang xu ly, qua han 6 ngay. Hen tra: 20/11/2026."
+		    " Noi nhan: " OFFICE_A "." },
+		{ "0987654321", C2,
+		    "Ho so " C2 " (Cap giay phep xay dung): Dang xu ly, qua han 6 ngay."
+		    " Hen tra: 20/11/2026. Noi nhan: " OFFICE_A "." },
+		{ OTHER, C5,
+		    "Ho so " C5 ": Can bo sung ho so, qua han 1 ngay. Hen tra: 25/11/2026."
+		    " Noi nhan: " OFFICE_A "." },
+		/* Due today is not overdue yet; finished ones never are. */
+		{ OTHER, C4,
+		    "Ho so " C4 ": Dang xu ly. Hen tra: 26/11/2026. Noi nhan: " OFFICE_A "." },
+		{ OWNER, C3,
+		    "Ho so " C3 " (Chung thuc ban sao): Da tra ket qua."
+		    " Hen tra: 05/09/2024. Noi nhan: " OFFICE_A "." },
+		/* No due date. */
+		{ OTHER, C6,
+		    "Ho so " C6 ": Da tiep nhan. Hen tra: -. Noi nhan: Cong an xa Hoa Tien." },
+		/* Unknown code, impossible date. */
+		{ OTHER, CX "099",
+		    "Khong tim thay ho so " CX "099. Vui long kiem tra ma tren giay bien nhan." },
+		{ OTHER, "000.00.12.H39-241324-0001",
+		    "Ma 000.00.12.H39-241324-0001 co ngay khong hop le. Vui long kiem tra"
+		    " ma tren giay bien nhan, VD: " C1 "." },
+	};
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+	char out[256], sql[256], want[256];
+	const char *got;
+	size_t i;
+
+	setup(&f, records_path, "");
+	for (i = 0; i < nitems(cases); i++) {
+		got = one_reply(&f, cases[i].sender, cases[i].text, &rs);
+		if (strcmp(got, cases[i].want) != 0)
+			fprintf(stderr, "case %zu\n", i);
+		CHECK_STR(got, cases[i].want);
+		CHECK(is_ascii(got));
+		CHECK(strlen(got) <= 160);	/* one GSM-7 SMS */
+		CHECK(strstr(got, "Nguyen") == NULL && strstr(got, "Tran") == NULL);
+		CHECK_INT(rs.r[0].expires, f.ctx.now + 86400);
+		CHECK(rs.r[0].number[0] == '+');	/* normalised */
+	}
+
+	/* The first case in detail: inbox, outbox and audit rows. */
+	CHECK_INT(sms(&f, OWNER, "tra cuu 000.00.12.h39 240824 1", &res, &err), 1);
+	CHECK_STR(res.sender, OWNER);
+	CHECK_STR(res.kind, "lookup");
+	CHECK_STR(res.outcome, "answered");
+	CHECK_INT(res.found, 1);
+	CHECK_INT(res.not_found, 0);
+	CHECK_INT(res.replies, 1);
+	CHECK_STR(inbox_row(&f, res.id, out), "lookup,answered,handled");
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 1);
+	CHECK_STR(rs.r[0].number, OWNER);
+	CHECK(strstr(rs.r[0].text, C1) != NULL);
+	CHECK(strstr(rs.r[0].text, "Dang ky khai sinh") != NULL);
+	CHECK(strstr(rs.r[0].text, "27/08/2024") != NULL);
+	CHECK(strstr(rs.r[0].text, "Hoa Tien") != NULL);
+	snprintf(sql, sizeof(sql), "SELECT number || ',' || code || ',' || outcome"
+	    " || ',' || owner || ',' || at FROM audit ORDER BY id DESC LIMIT 1");
+	snprintf(want, sizeof(want), "%s,%s,found,1,%lld", OWNER, C1,
+	    (long long)f.ctx.now);
+	CHECK_STR(query(&f, sql, out), want);
+	/* Others' lookups are audited as not the owner. */
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	    OTHER "' AND owner = 0 AND outcome = 'found'"), 5);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	    OTHER "' AND outcome IN ('not_found', 'bad_date')"), 2);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	    OWNER "' AND owner = 1"), 5);
+
+	/* The unknown code in detail. */
+	CHECK_INT(sms(&f, OTHER, CX "098", &res, &err), 1);
+	CHECK_STR(res.kind, "lookup");
+	CHECK_INT(res.found, 0);
+	CHECK_INT(res.not_found, 1);
+	CHECK_INT(res.replies, 1);
+
+	/* Nothing left to handle. */
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 0);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM inbox WHERE state = 'pending'"), 0);
+	teardown(&f);
+}
+
+/* Commands other than lookups, and senders never answered. */
+static void
+test_commands(const char *records_path)
+{
+	static const struct {
+		const char	*text;
+		const char	*kind;
+		const char	*want;
+	} cases[] = {
+		{ "HD", "help", "Tra cuu ho so: soan ma ho so tren giay bien nhan,"
+		    " VD: " C1 ". Soan TC de ngung nhan thong bao, DK de nhan lai." },
+		{ "Hướng dẫn", "help", "Tra cuu ho so: soan ma ho so tren giay bien nhan,"
+		    " VD: " C1 ". Soan TC de ngung nhan thong bao, DK de nhan lai." },
+		{ "1.001612.000.00.00.H48", "procedure", "1.001612.000.00.00.H48 la ma"
+		    " thu tuc, khong phai ma ho so. Ma ho so in tren giay bien nhan,"
+		    " VD: " C1 "." },
+		{ "xin chao", "bad_syntax", "Chua dung cu phap. Soan ma ho so in tren"
+		    " giay bien nhan, VD: " C1 ". Soan HD de xem huong dan." },
+		{ "TRA CUU", "bad_syntax", "Chua dung cu phap. Soan ma ho so in tren"
+		    " giay bien nhan, VD: " C1 ". Soan HD de xem huong dan." },
+	};
+	static const char *const ignored[] = {
+		"1900123", "VIETTEL", "8088", "19001234", "MobiFone",
+	};
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+	char out[256];
+	const char *got;
+	size_t i;
+
+	setup(&f, records_path, "");
+	for (i = 0; i < nitems(cases); i++) {
+		got = one_reply(&f, OTHER, cases[i].text, &rs);
+		CHECK_STR(got, cases[i].want);
+		CHECK(strlen(got) <= 160);
+		CHECK_STR(query(&f, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1",
+		    out), cases[i].kind);
+	}
+
+	/* Short codes and sender names are never answered, but handled. */
+	for (i = 0; i < nitems(ignored); i++) {
+		CHECK_INT(sms(&f, ignored[i], "HD", &res, &err), 1);
+		CHECK_STR(res.kind, "ignored");
+		CHECK_INT(res.replies, 0);
+		replies_of(&f, res.id, &rs);
+		CHECK_INT(rs.n, 0);
+		CHECK(strncmp(inbox_row(&f, res.id, out), "ignored,", 8) == 0);
+		CHECK(strstr(out, ",handled") != NULL);
+	}
+	CHECK_INT(sms(&f, "19001234", C1, &res, &err), 1);
+	CHECK_STR(res.kind, "ignored");
+	CHECK_STR(res.outcome, "short code sender");
+	CHECK_INT(sms(&f, "1900123", C1, &res, &err), 1);	/* 7 digits: no number */
+	CHECK_STR(res.kind, "ignored");
+	CHECK_INT(res.replies, 0);
+	CHECK_INT(sms(&f, "VIETTEL", C1, &res, &err), 1);
+	CHECK_STR(res.outcome, "alphanumeric sender");
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number IN"
+	    " ('1900123', '19001234', 'VIETTEL')"), 0);
+
+	/* Opt-out, then back in. */
+	CHECK(!store_is_opted_out(f.store, OWNER));
+	got = one_reply(&f, OWNER, "TU CHOI", &rs);
+	CHECK_STR(got, "Da ngung gui thong bao den so nay. Tra cuu van hoat dong."
+	    " Soan DK de nhan lai thong bao.");
+	CHECK(store_is_opted_out(f.store, OWNER));
+	CHECK_STR(query(&f, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1", out),
+	    "optout");
+	/* Lookups are still answered. */
+	one_reply(&f, OWNER, C1, &rs);
+	got = one_reply(&f, "0912345678", "DK", &rs);
+	CHECK_STR(got, "Da dang ky nhan lai thong bao ve ho so. Soan TC de ngung.");
+	CHECK(!store_is_opted_out(f.store, OWNER));
+	CHECK_STR(query(&f, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1", out),
+	    "optin");
+	one_reply(&f, OWNER, "tc", &rs);
+	CHECK(store_is_opted_out(f.store, OWNER));
+	one_reply(&f, OWNER, "Đăng ký", &rs);
+	CHECK(!store_is_opted_out(f.store, OWNER));
+
+	/* Empty text: handled, not answered. */
+	CHECK_INT(sms(&f, OTHER, "  \n ", &res, &err), 1);
+	CHECK_STR(res.kind, "empty");
+	CHECK_INT(res.replies, 0);
+	teardown(&f);
+}
+
+/* Several codes in one SMS: each answered, up to sms.max_codes, then one "too many". */
+static void
+test_many_codes(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+
+	setup(&f, records_path, "");
+	CHECK_INT(sms(&f, OTHER, "HS " C1 " " C2, &res, &err), 1);
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 2);
+	CHECK_INT(res.replies, 2);
+	CHECK_INT(res.found, 2);
+	CHECK(strncmp(rs.r[0].text, "Ho so " C1 ":", 32) == 0);
+	CHECK(strncmp(rs.r[1].text, "Ho so " C2 ":", 32) == 0);
+
+	CHECK_INT(sms(&f, OTHER, C1 "\n" C2 "\n" C3 "\n" C4, &res, &err), 1);
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 4);
+	CHECK_INT(res.found, 3);
+	CHECK(strncmp(rs.r[0].text, "Ho so " C1 ":", 32) == 0);
+	CHECK(strncmp(rs.r[1].text, "Ho so " C2 ":", 32) == 0);
+	CHECK(strncmp(rs.r[2].text, "Ho so " C3 ":", 32) == 0);
+	CHECK_STR(rs.r[3].text, "Tin nhan co 4 ma, chi tra loi 3 ma dau."
+	    " Vui long gui cac ma con lai rieng.");
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE code = '" C4 "'"), 0);
+	teardown(&f);
+
+	setup(&f, records_path, "sms = { max_codes = 1; };\n");
+	CHECK_INT(sms(&f, OTHER, C1 ", " CX "001", &res, &err), 1);
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 2);
+	CHECK(strncmp(rs.r[0].text, "Ho so " C1 ":", 32) == 0);
+	CHECK_STR(rs.r[1].text, "Tin nhan co 2 ma, chi tra loi 1 ma dau."
+	    " Vui long gui cac ma con lai rieng.");
+	teardown(&f);
+}
+
+/* limits.misses_per_hour: answered, then one "limit" reply, then silence; an hour later again. */
+static void
+test_misses_limit(const char *records_path)
+{
+	static const char rate_limited[] =
+	    "So nay da tra cuu qua so lan cho phep. Vui long thu lai sau.";
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+
+	setup(&f, records_path, "limits = { misses_per_hour = 2; };\n");
+	CHECK(strncmp(one_reply(&f, OTHER, CX "001", &rs), "Khong tim thay", 14) == 0);
+	CHECK(strncmp(one_reply(&f, OTHER, CX "002", &rs), "Khong tim thay", 14) == 0);
+	CHECK_STR(one_reply(&f, OTHER, CX "003", &rs), rate_limited);
+	CHECK_INT(sms(&f, OTHER, CX "004", &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 0);
+	CHECK_STR(res.kind, "lookup");
+	CHECK(strncmp(res.outcome, "limited", 7) == 0);
+	/* A real code is not answered either while the limit holds. */
+	CHECK_INT(sms(&f, OTHER, C1, &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	    OTHER "' AND outcome = 'limited'"), 1);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	    OTHER "' AND outcome = 'not_found'"), 2);
+	/* Another number is not affected; help still is answered. */
+	CHECK(strncmp(one_reply(&f, OWNER, CX "005", &rs), "Khong tim thay", 14) == 0);
+	CHECK(strncmp(one_reply(&f, OTHER, "HD", &rs), "Tra cuu ho so", 13) == 0);
+	/* An hour later the misses have aged out. */
+	f.ctx.now += 3601;
+	CHECK(strncmp(one_reply(&f, OTHER, C1, &rs), "Ho so " C1, 31) == 0);
+	CHECK(strncmp(one_reply(&f, OTHER, CX "006", &rs), "Khong tim thay", 14) == 0);
+	teardown(&f);
+}
+
+/* limits.lookups_per_day, counting found and missed codes alike, and a new day. */
+static void
+test_lookups_limit(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+
+	setup(&f, records_path, "limits = { lookups_per_day = 3; };\n");
+	one_reply(&f, OTHER, C1, &rs);
+	one_reply(&f, OTHER, CX "001", &rs);
+	f.ctx.now += 4 * 3600;	/* 18:35, same day */
+	one_reply(&f, OTHER, C2, &rs);
+	CHECK_STR(one_reply(&f, OTHER, C3, &rs),
+	    "So nay da tra cuu qua so lan cho phep. Vui long thu lai sau.");
+	CHECK_INT(sms(&f, OTHER, C1, &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK_INT(sms(&f, OTHER, C4, &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	/* Other commands are not lookups. */
+	one_reply(&f, OTHER, "HD", &rs);
+	/* Someone else still may. */
+	one_reply(&f, OWNER, C1, &rs);
+	/* Tomorrow. */
+	f.ctx.now += 8 * 3600;
+	f.ctx.day_start += 86400;
+	f.ctx.today++;
+	CHECK(strstr(one_reply(&f, OTHER, C2, &rs), "qua han 7 ngay") != NULL);
+	teardown(&f);
+}
+
+/* limits.replies_per_number_per_day: every kind of reply counts; opt-out still honoured. */
+static void
+test_reply_cap(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+	char out[256];
+
+	setup(&f, records_path, "limits = { replies_per_number_per_day = 2; };\n");
+	one_reply(&f, OTHER, "HD", &rs);
+	one_reply(&f, OTHER, C1, &rs);
+	CHECK_INT(sms(&f, OTHER, "HD", &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK_STR(res.kind, "help");
+	CHECK(strncmp(inbox_row(&f, res.id, out), "help,", 5) == 0);
+	CHECK_INT(sms(&f, OTHER, C2, &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK_INT(sms(&f, OTHER, "TU CHOI", &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK(store_is_opted_out(f.store, OTHER));
+	CHECK_INT(store_outbox_count(f.store, OTHER, LANE_REPLY, 0), 2);
+	/* Others are not capped. */
+	one_reply(&f, OWNER, "HD", &rs);
+	/* The next day the cap starts again. */
+	f.ctx.now += 86400;
+	f.ctx.day_start += 86400;
+	f.ctx.today++;
+	one_reply(&f, OTHER, "HD", &rs);
+	teardown(&f);
+}
+
+/* The records database unreadable: the message waits, then is handled. */
+static void
+test_records_missing(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct inbox_msg m;
+	struct dz_err err;
+	struct records *good;
+	char missing[64], out[256];
+	int64_t id;
+
+	tmp_name(missing, sizeof(missing), "records-missing");
+	unlink(missing);
+	setup(&f, missing, "");
+	CHECK_INT(sms(&f, OWNER, "tra cuu " C1, &res, &err), -1);
+	CHECK(strstr(err.msg, missing) != NULL);
+	CHECK_INT(store_inbox_next(f.store, &m, &err), 1);
+	id = m.id;
+	CHECK_STR(m.text, "tra cuu " C1);
+	CHECK_STR(inbox_row(&f, id, out), "NULL");	/* kind, outcome still NULL */
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM inbox WHERE state = 'pending'"), 1);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM outbox"), 0);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit"), 0);
+	/* Again: still not. */
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), -1);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM outbox"), 0);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit"), 0);
+
+	/* The file appears: the same records object picks it up. */
+	make_records(missing);
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 1);
+	CHECK_INT(res.id, id);
+	replies_of(&f, id, &rs);
+	CHECK_INT(rs.n, 1);
+	CHECK(strstr(rs.r[0].text, "Dang ky khai sinh") != NULL);
+	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit"), 1);
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 0);
+	remove_db(missing);
+
+	/* Gone again: the next lookup waits; another records object reads it. */
+	CHECK_INT(sms(&f, OTHER, C2, &res, &err), -1);
+	CHECK((good = records_new(records_path, 1000)) != NULL);
+	f.ctx.records = good;
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 1);
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 1);
+	CHECK(strstr(rs.r[0].text, "qua han 6 ngay") != NULL);
+	records_free(good);
+	f.ctx.records = f.records;
+	teardown(&f);
+}
+
+/* sms.charset = "unicode" keeps the diacritics. */
+static void
+test_unicode(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+
+	setup(&f, records_path, "sms = { charset = \"unicode\"; };\n");
+	CHECK_STR(one_reply(&f, OWNER, "tra cuu 000.00.12.h39 240824 1", &rs),
+	    "Hồ sơ " C1 " (Đăng ký khai sinh): Đã có kết quả, mời đến nhận."
+	    " Hẹn trả: 27/08/2024. Nơi nhận: Bộ phận một cửa UBND xã Hòa Tiến.");
+	CHECK_STR(one_reply(&f, OTHER, C2, &rs),
+	    "Hồ sơ " C2 ": Đang xử lý, quá hạn 6 ngày. Hẹn trả: 20/11/2026."
+	    " Nơi nhận: Bộ phận một cửa UBND xã Hòa Tiến.");
+	teardown(&f);
+}
+
+/* privacy.owner_only: status only to the number on the dossier. */
+static void
+test_owner_only(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+
+	setup(&f, records_path, "privacy = { owner_only = true; };\n");
+	CHECK_STR(one_reply(&f, OTHER, C1, &rs), "Ho so " C1 " chi tra cuu duoc"
+	    " tu so dien thoai da dang ky khi nop ho so.");
+	CHECK(strstr(one_reply(&f, OWNER, C1, &rs), "Dang ky khai sinh") != NULL);
+	CHECK(strncmp(one_reply(&f, OTHER, CX "001", &rs), "Khong tim thay", 14) == 0);
+	teardown(&f);
+}
+
+/* Staff commands: listed number and PIN; wrong PINs lock the number out for the day. */
+static void
+test_staff(const char *records_path)
+{
+	static const char denied[] = "Sai ma PIN hoac so khong duoc phep.";
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+
+	setup(&f, records_path,
+	    "staff = { numbers = [\"0912 000 111\"]; pin = \"2468\"; };\n");
+	snprintf(f.ctx.balance, sizeof(f.ctx.balance), "25.000d");
+	CHECK_STR(one_reply(&f, STAFF, "QT 2468 TT", &rs),
+	    "dossierd: hang doi 0, da gui hom nay 0, loi 0, song ?, so du 25.000d.");
+	CHECK(strstr(one_reply(&f, STAFF, "qt 2468 sd", &rs), "25.000d") != NULL);
+	CHECK_STR(one_reply(&f, STAFF, "QT 2468 XYZ", &rs),
+	    "Lenh khong duoc ho tro. Dung: QT <PIN> SD | QT <PIN> TT.");
+	/* Right PIN from a number not on the list. */
+	CHECK_STR(one_reply(&f, OTHER, "QT 2468 TT", &rs), denied);
+	/* Wrong PINs: three answered, then silence even with the right PIN. */
+	CHECK_STR(one_reply(&f, STAFF, "QT 1111 TT", &rs), denied);
+	CHECK_STR(one_reply(&f, STAFF, "QT 2222 TT", &rs), denied);
+	CHECK_STR(one_reply(&f, STAFF, "QT 3333 TT", &rs), denied);
+	CHECK_INT(sms(&f, STAFF, "QT 2468 TT", &res, &err), 1);
+	CHECK_STR(res.kind, "staff");
+	CHECK_INT(res.replies, 0);
+	/* Citizens' commands from that number still work. */
+	one_reply(&f, STAFF, "HD", &rs);
+	teardown(&f);
+}
+
+int
+main(void)
+{
+	char records[64];
+
+	tmp_name(records, sizeof(records), "records");
+	make_records(records);
+	test_lookup(records);
+	test_commands(records);
+	test_many_codes(records);
+	test_misses_limit(records);
+	test_lookups_limit(records);
+	test_reply_cap(records);
+	test_records_missing(records);
+	test_unicode(records);
+	test_owner_only(records);
+	test_staff(records);
+	remove_db(records);
+	CHECK_DONE();
+}

@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for lib/store.c: schema, inbox dedup and multipart, outbox states, audit, opt-outs, status. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "err.h"
+#include "store.h"
+
+#define A	"+84912345678"
+#define B	"+84987654321"
+
+/* A state database in a fresh temporary file; path receives its name. */
+static struct store *
+open_tmp(char *path, size_t pathsz)
+{
+	struct store *s;
+	struct dz_err err;
+	int fd;
+
+	snprintf(path, pathsz, "/tmp/dz-test-store-XXXXXX");
+	CHECK((fd = mkstemp(path)) != -1);
+	close(fd);
+	if ((s = store_open(path, &err)) == NULL)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK(s != NULL);
+	return s;
+}
+
+static void
+remove_db(const char *path)
+{
+	char side[128];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+static int
+cb_str(void *arg, int ncol, char **vals, char **names)
+{
+	char *out = arg;
+
+	(void)ncol;
+	(void)names;
+	snprintf(out, 256, "%s", vals[0] ? vals[0] : "NULL");
+	return 0;
+}
+
+/* The first column of the last row of sql, as text ("" if no row). */
+static const char *
+query(struct store *s, const char *sql, char out[256])
+{
+	struct dz_err err;
+
+	out[0] = '\0';
+	if (store_exec(s, sql, cb_str, out, &err) == -1) {
+		fprintf(stderr, "%s: %s\n", sql, err.msg);
+		CHECK(!"store_exec");
+	}
+	return out;
+}
+
+static long long
+query_int(struct store *s, const char *sql)
+{
+	char out[256];
+
+	return atoll(query(s, sql, out));
+}
+
+static void
+part(struct in_part *p, const char *sender, const char *smsc, int ref, int n,
+    int total, const char *text)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->sender, sizeof(p->sender), "%s", sender);
+	snprintf(p->smsc_time, sizeof(p->smsc_time), "%s", smsc);
+	p->ref = ref;
+	p->part = n;
+	p->total = total;
+	snprintf(p->text, sizeof(p->text), "%s", text);
+	snprintf(p->modem, sizeof(p->modem), "modem1");
+}
+
+static int
+add(struct store *s, const char *sender, const char *smsc, int ref, int n,
+    int total, const char *text, time_t now)
+{
+	struct in_part p;
+	struct dz_err err;
+	int r;
+
+	part(&p, sender, smsc, ref, n, total, text);
+	if ((r = store_inbox_add_part(s, &p, now, &err)) == -1)
+		fprintf(stderr, "%s\n", err.msg);
+	return r;
+}
+
+static void
+done(struct store *s, int64_t id, const char *kind, time_t now)
+{
+	struct dz_err err;
+
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_inbox_done(s, id, kind, "answered", now, &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+}
+
+static void
+test_open(void)
+{
+	struct store *s;
+	struct dz_err err;
+	char path[64], out[256], val[64], sql[64];
+	long long version;
+
+	/* Version 1 is the first schema; later migrations may add to it. */
+	s = open_tmp(path, sizeof(path));
+	version = query_int(s, "PRAGMA user_version");
+	CHECK(version >= 1);
+	CHECK_STR(query(s, "PRAGMA journal_mode", out), "wal");
+	CHECK_INT(query_int(s, "SELECT count(*) FROM sqlite_master WHERE"
+	    " type = 'table' AND name IN ('meta', 'inbox', 'parts', 'outbox',"
+	    " 'audit', 'optouts', 'modems')"), 7);
+	CHECK_INT(store_check(s, &err), 0);
+	CHECK_INT(store_meta_set(s, "watermark", "2026-11-26T00:00:00", &err), 0);
+	store_close(s);
+
+	/* Reopening migrates nothing and keeps the data. */
+	CHECK((s = store_open(path, &err)) != NULL);
+	CHECK_INT(query_int(s, "PRAGMA user_version"), version);
+	CHECK_INT(store_meta_get(s, "watermark", val, sizeof(val)), 1);
+	CHECK_STR(val, "2026-11-26T00:00:00");
+	CHECK_INT(store_check(s, &err), 0);
+	store_close(s);
+	CHECK((s = store_open(path, &err)) != NULL);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM meta"), 1);
+
+	/* A database from a newer dossierd is refused, not downgraded. */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", version + 1);
+	CHECK_INT(store_exec(s, sql, NULL, NULL, &err), 0);
+	store_close(s);
+	CHECK(store_open(path, &err) == NULL);
+	CHECK(strstr(err.msg, "newer") != NULL);
+	remove_db(path);
+
+	CHECK(store_open("/nonexistent/dir/state.db", &err) == NULL);
+	CHECK(strstr(err.msg, "/nonexistent/dir/state.db") != NULL);
+	store_close(NULL);
+
+	CHECK_STR(store_lane_name(LANE_REPLY), "reply");
+	CHECK_STR(store_lane_name(LANE_STAFF), "staff");
+	CHECK_STR(store_lane_name(LANE_NOTICE), "notice");
+	CHECK_STR(store_lane_name(LANE_BROADCAST), "broadcast");
+	CHECK_STR(store_lane_name(LANE_COUNT), "?");
+}
+
+static void
+test_inbox_single(void)
+{
+	struct store *s;
+	struct inbox_msg m, m2;
+	struct dz_err err;
+	char path[64], out[256];
+
+	s = open_tmp(path, sizeof(path));
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	CHECK_INT(add(s, "0912345678", "20261126T143544", 0, 1, 1, "HD", 1000), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.sender, "0912345678");
+	CHECK_STR(m.text, "HD");
+	CHECK_INT(m.received_at, 1000);
+	CHECK_STR(query(s, "SELECT state FROM inbox", out), "pending");
+
+	/* Re-read before it was handled: still one message. */
+	CHECK_INT(add(s, "0912345678", "20261126T143544", 0, 1, 1, "HD", 1005), 0);
+	CHECK_INT(store_inbox_next(s, &m2, &err), 1);
+	CHECK_INT(m2.id, m.id);
+	CHECK_INT(m2.received_at, 1000);
+
+	done(s, m.id, "help", 1010);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	CHECK_STR(query(s, "SELECT state || ',' || kind || ',' || outcome || ','"
+	    " || handled_at FROM inbox", out), "handled,help,answered,1010");
+
+	/* Re-read after it was handled (a crash before the modem delete). */
+	CHECK_INT(add(s, "0912345678", "20261126T143544", 0, 1, 1, "HD", 2000), 0);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM inbox"), 1);
+
+	/* The same text sent again later is a new message; so is another sender's. */
+	CHECK_INT(add(s, "0912345678", "20261126T150000", 0, 1, 1, "HD", 2000), 1);
+	CHECK_INT(add(s, "0987654321", "20261126T143544", 0, 1, 1, "HD", 2001), 1);
+	CHECK_INT(add(s, "0912345678", "20261126T143544", 0, 1, 1, "hd", 2002), 1);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM inbox"), 4);
+
+	/* Oldest first. */
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.sender, "0912345678");
+	CHECK_INT(m.received_at, 2000);
+	done(s, m.id, "help", 2010);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.sender, "0987654321");
+	done(s, m.id, "help", 2010);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.text, "hd");
+	done(s, m.id, "help", 2010);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+
+	/* A long UTF-8 text comes back intact. */
+	CHECK_INT(add(s, A, "", 0, 1, 1, "Tra cứu hồ sơ 000.00.12.H39-240824-0001 giúp tôi",
+	    3000), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.text, "Tra cứu hồ sơ 000.00.12.H39-240824-0001 giúp tôi");
+	store_close(s);
+	remove_db(path);
+}
+
+static void
+test_inbox_multipart(void)
+{
+	struct store *s;
+	struct inbox_msg m;
+	struct dz_err err;
+	char path[64];
+
+	s = open_tmp(path, sizeof(path));
+
+	/* Part 2 first: nothing to handle yet. */
+	CHECK_INT(add(s, A, "20261126T143545", 42, 2, 2, "240824-0001", 1000), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	/* The same part delivered twice is ignored. */
+	CHECK_INT(add(s, A, "20261126T143545", 42, 2, 2, "240824-0001", 1001), 0);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	/* Another sender's part 1 with the same reference does not complete it. */
+	CHECK_INT(add(s, B, "20261126T143544", 42, 1, 2, "TC 000.00.12.H39-", 1002), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	/* Part 1: joined in part order into one inbox row. */
+	CHECK_INT(add(s, A, "20261126T143544", 42, 1, 2, "TC 000.00.12.H39-", 1003), 1);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM inbox"), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.sender, A);
+	CHECK_STR(m.text, "TC 000.00.12.H39-240824-0001");
+	CHECK_INT(m.received_at, 1003);
+	done(s, m.id, "lookup", 1004);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+
+	/* Either part re-read after the join: nothing new. */
+	CHECK_INT(add(s, A, "20261126T143544", 42, 1, 2, "TC 000.00.12.H39-", 2000), 0);
+	CHECK_INT(add(s, A, "20261126T143545", 42, 2, 2, "240824-0001", 2000), 0);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM inbox"), 1);
+
+	/* The reference reused later by the same sender is a new message. */
+	CHECK_INT(add(s, A, "20261127T080000", 42, 1, 2, "HUONG ", 3000), 1);
+	CHECK_INT(add(s, A, "20261127T080001", 42, 2, 2, "DAN", 3000), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.text, "HUONG DAN");
+	done(s, m.id, "help", 3001);
+
+	/* Three parts, part 1 delivered twice with different SMSC times: joined once. */
+	CHECK_INT(add(s, A, "20261127T090000", 7, 1, 3, "a", 4000), 1);
+	CHECK_INT(add(s, A, "20261127T090009", 7, 1, 3, "a", 4001), 1);
+	CHECK_INT(add(s, A, "20261127T090002", 7, 3, 3, "c", 4002), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	CHECK_INT(add(s, A, "20261127T090001", 7, 2, 3, "b", 4003), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.text, "abc");
+	done(s, m.id, "bad_syntax", 4004);
+
+	/* B's lone part 1 is still waiting; only a flush past its age joins it. */
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	CHECK_INT(store_parts_flush(s, 1002, &err), 0);	/* received at 1002: not older */
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	CHECK_INT(store_parts_flush(s, 1003, &err), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.sender, B);
+	CHECK_STR(m.text, "TC 000.00.12.H39-");
+	done(s, m.id, "bad_syntax", 5000);
+	CHECK_INT(store_parts_flush(s, 100000, &err), 0);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM inbox"), 4);
+	store_close(s);
+	remove_db(path);
+}
+
+static void
+test_parts_flush(void)
+{
+	struct store *s;
+	struct inbox_msg m;
+	struct dz_err err;
+	char path[64];
+
+	s = open_tmp(path, sizeof(path));
+	CHECK_INT(add(s, A, "20261126T100000", 9, 1, 3, "one ", 1000), 1);
+	CHECK_INT(add(s, A, "20261126T100002", 9, 3, 3, "three", 1010), 1);
+	CHECK_INT(add(s, B, "20261126T100500", 5, 1, 2, "young", 1600), 1);
+	CHECK_INT(store_parts_flush(s, 1000, &err), 0);
+	CHECK_INT(store_parts_flush(s, 1001, &err), 1);	/* only A's */
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.sender, A);
+	CHECK_STR(m.text, "one three");	/* as it is, in part order */
+	done(s, m.id, "bad_syntax", 1700);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	/* Flushed parts re-read: nothing new. */
+	CHECK_INT(add(s, A, "20261126T100000", 9, 1, 3, "one ", 1800), 0);
+	CHECK_INT(store_parts_flush(s, 1601, &err), 1);	/* now B's */
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.text, "young");
+	CHECK_INT(store_parts_flush(s, 1000000, &err), 0);
+	store_close(s);
+	remove_db(path);
+}
+
+static int64_t
+queue(struct store *s, enum lane lane, const char *number, const char *text,
+    time_t now, time_t expires)
+{
+	struct dz_err err;
+	int64_t id;
+
+	if ((id = store_outbox_add(s, lane, number, text, now, expires, 0,
+	    &err)) == -1)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK(id > 0);
+	return id;
+}
+
+static void
+test_outbox(void)
+{
+	struct store *s;
+	struct out_msg m;
+	struct dz_err err;
+	struct outbox_summary sum;
+	char path[64], sql[256], out[256];
+	int64_t bc, rep, staff, notice, late;
+
+	s = open_tmp(path, sizeof(path));
+	CHECK_INT(store_outbox_next(s, 1000, LANE_ALL, &m, &err), 0);
+	CHECK_INT(store_outbox_next_due(s, LANE_ALL), 0);
+
+	/* A broadcast queued before a reply: the reply goes first. */
+	bc = queue(s, LANE_BROADCAST, B, "Thong bao", 100, 0);
+	rep = queue(s, LANE_REPLY, A, "Ho so ...", 101, 101 + 86400);
+	CHECK_INT(store_outbox_next(s, 200, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, rep);
+	CHECK_INT(m.lane, LANE_REPLY);
+	CHECK_STR(m.number, A);
+	CHECK_STR(m.text, "Ho so ...");
+	CHECK_INT(m.attempts, 0);
+	CHECK(!m.uncertain);
+	/* Lane masks filter. */
+	CHECK_INT(store_outbox_next(s, 200, LANE_BIT(LANE_BROADCAST), &m, &err), 1);
+	CHECK_INT(m.id, bc);
+	CHECK_INT(store_outbox_next(s, 200, LANE_BIT(LANE_STAFF) |
+	    LANE_BIT(LANE_NOTICE), &m, &err), 0);
+	CHECK_INT(store_outbox_next(s, 200, 0, &m, &err), 0);
+	/* Not yet due: created in the future of now. */
+	CHECK_INT(store_outbox_next(s, 100, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, bc);
+	CHECK_INT(store_outbox_next(s, 99, LANE_ALL, &m, &err), 0);
+	staff = queue(s, LANE_STAFF, A, "staff", 150, 0);
+	notice = queue(s, LANE_NOTICE, A, "notice", 90, 0);
+	CHECK_INT(store_outbox_next_due(s, LANE_ALL), 90);
+	CHECK_INT(store_outbox_next_due(s, LANE_BIT(LANE_STAFF)), 150);
+	CHECK_INT(store_outbox_next_due(s, LANE_BIT(LANE_REPLY)), 101);
+
+	/* sending -> retry with next_at -> sending -> sent. */
+	CHECK_INT(store_outbox_sending(s, rep, "modem1", 200, &err), 0);
+	CHECK_INT(store_outbox_next(s, 200, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, staff);	/* the reply is in flight */
+	CHECK_INT(store_outbox_retry(s, rep, 260, "+CMS ERROR: 38", &err), 0);
+	CHECK_INT(store_outbox_next(s, 259, LANE_BIT(LANE_REPLY), &m, &err), 0);
+	CHECK_INT(store_outbox_next_due(s, LANE_BIT(LANE_REPLY)), 260);
+	CHECK_INT(store_outbox_next(s, 259, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, staff);	/* a retrying message blocks nothing */
+	CHECK_INT(store_outbox_next(s, 260, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, rep);
+	CHECK_INT(m.attempts, 1);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || last_error FROM outbox"
+	    " WHERE id = %lld", (long long)rep);
+	CHECK_STR(query(s, sql, out), "retry,+CMS ERROR: 38");
+	CHECK_INT(store_outbox_sending(s, rep, "modem1", 260, &err), 0);
+	CHECK_INT(store_outbox_sent(s, rep, 2, 265, &err), 0);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || attempts || ',' ||"
+	    " parts || ',' || sent_at || ',' || modem || ',' ||"
+	    " coalesce(last_error, 'none') FROM outbox WHERE id = %lld",
+	    (long long)rep);
+	CHECK_STR(query(s, sql, out), "sent,2,2,265,modem1,none");
+	CHECK_INT(store_outbox_next(s, 1000, LANE_BIT(LANE_REPLY), &m, &err), 0);
+
+	/* failed -> requeue (dossierctl retry). */
+	CHECK_INT(store_outbox_sending(s, staff, "modem1", 300, &err), 0);
+	CHECK_INT(store_outbox_failed(s, staff, "invalid number", 301, &err), 0);
+	CHECK_INT(store_outbox_next(s, 1000, LANE_BIT(LANE_STAFF), &m, &err), 0);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || last_error FROM outbox"
+	    " WHERE id = %lld", (long long)staff);
+	CHECK_STR(query(s, sql, out), "failed,invalid number");
+	CHECK_INT(store_outbox_requeue(s, staff, 400, &err), 1);
+	CHECK_INT(store_outbox_next(s, 399, LANE_BIT(LANE_STAFF), &m, &err), 0);
+	CHECK_INT(store_outbox_next(s, 400, LANE_BIT(LANE_STAFF), &m, &err), 1);
+	CHECK_INT(m.id, staff);
+	CHECK_INT(m.attempts, 0);
+	CHECK_INT(store_outbox_requeue(s, rep, 400, &err), 0);	/* sent: no */
+	CHECK_INT(store_outbox_requeue(s, staff, 400, &err), 0);	/* queued: no */
+	CHECK_INT(store_outbox_requeue(s, 999999, 400, &err), 0);
+
+	/* Expiry: only queued/retry rows whose expires_at passed. */
+	late = queue(s, LANE_REPLY, B, "late", 500, 1000);
+	CHECK_INT(store_outbox_expire(s, 999, &err), 0);
+	CHECK_INT(store_outbox_expire(s, 1000, &err), 1);
+	CHECK_INT(store_outbox_expire(s, 1000, &err), 0);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || last_error FROM outbox"
+	    " WHERE id = %lld", (long long)late);
+	CHECK_STR(query(s, sql, out), "expired,expired before it could be sent");
+	CHECK_INT(store_outbox_next(s, 2000, LANE_BIT(LANE_REPLY), &m, &err), 0);
+	CHECK_INT(store_outbox_expire(s, 2000000000, &err), 0);	/* expires 0: never */
+	/* An expired row may be retried by hand, then never expires. */
+	CHECK_INT(store_outbox_requeue(s, late, 2000, &err), 1);
+	CHECK_INT(store_outbox_expire(s, 2000000000, &err), 0);
+	CHECK_INT(store_outbox_next(s, 2000, LANE_BIT(LANE_REPLY), &m, &err), 1);
+	CHECK_INT(m.id, late);
+	/* A retrying message expires too. */
+	late = queue(s, LANE_REPLY, B, "retrying", 2000, 2500);
+	CHECK_INT(store_outbox_sending(s, late, "modem1", 2000, &err), 0);
+	CHECK_INT(store_outbox_retry(s, late, 2600, "+CMS ERROR: 500", &err), 0);
+	CHECK_INT(store_outbox_expire(s, 2500, &err), 1);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || last_error FROM outbox"
+	    " WHERE id = %lld", (long long)late);
+	CHECK_STR(query(s, sql, out), "expired,+CMS ERROR: 500");
+	/* A message in flight is not expired under the modem. */
+	CHECK_INT(store_outbox_sending(s, queue(s, LANE_REPLY, B, "x", 2000, 2100),
+	    "modem1", 2000, &err), 0);
+	CHECK_INT(store_outbox_expire(s, 3000, &err), 0);
+
+	/* Counts per number and lane since a time. */
+	CHECK_INT(store_outbox_count(s, A, LANE_REPLY, 0), 1);
+	CHECK_INT(store_outbox_count(s, A, LANE_REPLY, 102), 0);
+	CHECK_INT(store_outbox_count(s, B, LANE_REPLY, 0), 3);
+	CHECK_INT(store_outbox_count(s, B, LANE_BROADCAST, 0), 1);
+	CHECK_INT(store_outbox_count(s, A, LANE_NOTICE, 0), 1);
+	CHECK_INT(store_outbox_count(s, "+84900000000", LANE_REPLY, 0), 0);
+
+	/* Summary: queued per lane (queued, retry, sending), today's sent and failed. */
+	CHECK_INT(store_outbox_summary(s, 0, &sum, &err), 0);
+	CHECK_INT(sum.queued[LANE_REPLY], 2);	/* late (queued), x (sending) */
+	CHECK_INT(sum.queued[LANE_STAFF], 1);
+	CHECK_INT(sum.queued[LANE_NOTICE], 1);
+	CHECK_INT(sum.queued[LANE_BROADCAST], 1);
+	CHECK_INT(sum.sent_today, 1);
+	CHECK_INT(sum.failed_today, 1);	/* "retrying" expired */
+	CHECK_INT(sum.last_send, 265);
+	CHECK_INT(store_outbox_summary(s, 266, &sum, &err), 0);
+	CHECK_INT(sum.sent_today, 0);
+	CHECK_INT(store_outbox_failed(s, notice, "gave up", 5000, &err), 0);
+	CHECK_INT(store_outbox_summary(s, 4000, &sum, &err), 0);
+	CHECK_INT(sum.failed_today, 1);
+	CHECK_INT(sum.queued[LANE_NOTICE], 0);
+	CHECK_INT(store_outbox_summary(s, 5001, &sum, &err), 0);
+	CHECK_INT(sum.failed_today, 0);
+
+	/* An explicit transaction rolled back leaves nothing. */
+	CHECK_INT(store_begin(s, &err), 0);
+	queue(s, LANE_REPLY, A, "rolled back", 6000, 0);
+	store_rollback(s);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM outbox WHERE text = 'rolled back'"), 0);
+	store_rollback(s);	/* harmless outside a transaction */
+	CHECK_INT(store_begin(s, &err), 0);
+	queue(s, LANE_REPLY, A, "committed", 6000, 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM outbox WHERE text = 'committed'"), 1);
+	CHECK_INT(store_check(s, &err), 0);
+	store_close(s);
+	remove_db(path);
+}
+
+static void
+test_recover(void)
+{
+	struct store *s;
+	struct out_msg m;
+	struct dz_err err;
+	struct outbox_summary sum;
+	char path[64], sql[256], out[256];
+	int64_t rep, staff, notice, bc, queued;
+
+	s = open_tmp(path, sizeof(path));
+	rep = queue(s, LANE_REPLY, A, "reply", 100, 0);
+	staff = queue(s, LANE_STAFF, A, "staff", 100, 0);
+	notice = queue(s, LANE_NOTICE, B, "notice", 100, 0);
+	bc = queue(s, LANE_BROADCAST, B, "broadcast", 100, 0);
+	queued = queue(s, LANE_NOTICE, A, "not yet sent", 100, 0);
+	CHECK_INT(store_outbox_sending(s, rep, "modem1", 200, &err), 0);
+	CHECK_INT(store_outbox_sending(s, staff, "modem1", 200, &err), 0);
+	CHECK_INT(store_outbox_sending(s, notice, "modem1", 200, &err), 0);
+	CHECK_INT(store_outbox_sending(s, bc, "modem1", 200, &err), 0);
+	store_close(s);
+
+	/* The crash: reopen and recover. */
+	CHECK((s = store_open(path, &err)) != NULL);
+	CHECK_INT(store_outbox_recover(s, 300, &err), 4);
+	CHECK_INT(store_outbox_recover(s, 301, &err), 0);
+	/* The reply and the staff message go again, flagged uncertain. */
+	CHECK_INT(store_outbox_next(s, 300, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, rep);
+	CHECK(m.uncertain);
+	CHECK_INT(m.attempts, 1);
+	CHECK_INT(store_outbox_sending(s, rep, "modem1", 300, &err), 0);
+	CHECK_INT(store_outbox_sent(s, rep, 1, 301, &err), 0);
+	CHECK_INT(store_outbox_next(s, 300, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, staff);
+	CHECK(m.uncertain);
+	CHECK_INT(store_outbox_sending(s, staff, "modem1", 300, &err), 0);
+	CHECK_INT(store_outbox_sent(s, staff, 1, 301, &err), 0);
+	/* The notice and the broadcast are not sent twice; the untouched notice is. */
+	CHECK_INT(store_outbox_next(s, 1000, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, queued);
+	CHECK(!m.uncertain);
+	CHECK_INT(store_outbox_sending(s, queued, "modem1", 1000, &err), 0);
+	CHECK_INT(store_outbox_sent(s, queued, 1, 1001, &err), 0);
+	CHECK_INT(store_outbox_next(s, 1000000, LANE_ALL, &m, &err), 0);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || uncertain FROM outbox"
+	    " WHERE id = %lld", (long long)notice);
+	CHECK_STR(query(s, sql, out), "uncertain,1");
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || uncertain FROM outbox"
+	    " WHERE id = %lld", (long long)bc);
+	CHECK_STR(query(s, sql, out), "uncertain,1");
+	/* They are counted. */
+	CHECK_INT(store_outbox_summary(s, 300, &sum, &err), 0);
+	CHECK_INT(sum.failed_today, 2);
+	CHECK_INT(sum.sent_today, 3);
+	/* Staff may still send one again by hand. */
+	CHECK_INT(store_outbox_requeue(s, notice, 2000, &err), 1);
+	CHECK_INT(store_outbox_next(s, 2000, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, notice);
+	store_close(s);
+	remove_db(path);
+}
+
+static void
+test_audit(void)
+{
+	struct store *s;
+	struct dz_err err;
+	char path[64], out[256];
+
+	s = open_tmp(path, sizeof(path));
+	CHECK_INT(store_audit_count(s, A, "found", 0), 0);
+	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-240824-0001", "found", true,
+	    100, &err), 0);
+	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-240824-0002", "not_found",
+	    false, 200, &err), 0);
+	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-241324-0001", "bad_date",
+	    false, 300, &err), 0);
+	CHECK_INT(store_audit_add(s, A, NULL, "limited", false, 400, &err), 0);
+	CHECK_INT(store_audit_add(s, B, "000.00.12.H39-240824-0001", "found", false,
+	    150, &err), 0);
+
+	CHECK_INT(store_audit_count(s, A, "found", 0), 1);	/* not "not_found" too */
+	CHECK_INT(store_audit_count(s, A, "not_found", 0), 1);
+	CHECK_INT(store_audit_count(s, A, "not_found,bad_date", 0), 2);
+	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 0), 3);
+	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 200), 2);
+	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 201), 1);
+	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 301), 0);
+	CHECK_INT(store_audit_count(s, A, "limited", 0), 1);
+	CHECK_INT(store_audit_count(s, A, "limited", 401), 0);
+	CHECK_INT(store_audit_count(s, A, "bad", 0), 0);
+	CHECK_INT(store_audit_count(s, A, "", 0), 0);
+	CHECK_INT(store_audit_count(s, B, "found", 0), 1);
+	CHECK_INT(store_audit_count(s, B, "not_found", 0), 0);
+	CHECK_INT(store_audit_count(s, "+84900000000", "found", 0), 0);
+	CHECK_STR(query(s, "SELECT owner || ',' || code FROM audit WHERE at = 100",
+	    out), "1,000.00.12.H39-240824-0001");
+	CHECK_STR(query(s, "SELECT coalesce(code, 'NULL') FROM audit WHERE at = 400",
+	    out), "NULL");
+	store_close(s);
+	remove_db(path);
+}
+
+static void
+test_optouts_modems_meta(void)
+{
+	struct store *s;
+	struct dz_err err;
+	struct modem_status ms, list[4];
+	char path[64], val[8], big[64];
+
+	s = open_tmp(path, sizeof(path));
+	/* Opt-outs. */
+	CHECK(!store_is_opted_out(s, A));
+	CHECK_INT(store_optout_set(s, A, true, "sms", 100, &err), 1);
+	CHECK(store_is_opted_out(s, A));
+	CHECK(!store_is_opted_out(s, B));
+	CHECK(store_optout_set(s, A, true, "dossierctl", 200, &err) >= 0);
+	CHECK(store_is_opted_out(s, A));
+	CHECK_INT(query_int(s, "SELECT count(*) FROM optouts"), 1);
+	CHECK_INT(store_optout_set(s, A, false, "sms", 300, &err), 1);
+	CHECK(!store_is_opted_out(s, A));
+	CHECK_INT(store_optout_set(s, A, false, "sms", 300, &err), 0);
+
+	/* Modem status rows, listed in name order, replaced by name. */
+	CHECK_INT(store_modem_list(s, list, 4, &err), 0);
+	memset(&ms, 0, sizeof(ms));
+	snprintf(ms.name, sizeof(ms.name), "modem2");
+	snprintf(ms.state, sizeof(ms.state), "backoff");
+	ms.signal = -1;
+	snprintf(ms.last_error, sizeof(ms.last_error), "No response in specified timeout");
+	ms.reconnects = 3;
+	ms.updated_at = 1000;
+	CHECK_INT(store_modem_put(s, &ms, &err), 0);
+	memset(&ms, 0, sizeof(ms));
+	snprintf(ms.name, sizeof(ms.name), "modem1");
+	snprintf(ms.state, sizeof(ms.state), "ready");
+	ms.signal = 71;
+	snprintf(ms.network, sizeof(ms.network), "home");
+	snprintf(ms.operator_, sizeof(ms.operator_), "Viettel");
+	ms.updated_at = 1001;
+	ms.last_send = 990;
+	snprintf(ms.balance, sizeof(ms.balance), "25.000d");
+	ms.balance_at = 900;
+	CHECK_INT(store_modem_put(s, &ms, &err), 0);
+	memset(list, 0x55, sizeof(list));
+	CHECK_INT(store_modem_list(s, list, 4, &err), 2);
+	CHECK_STR(list[0].name, "modem1");
+	CHECK_STR(list[0].state, "ready");
+	CHECK_INT(list[0].signal, 71);
+	CHECK_STR(list[0].network, "home");
+	CHECK_STR(list[0].operator_, "Viettel");
+	CHECK_STR(list[0].last_error, "");
+	CHECK_INT(list[0].updated_at, 1001);
+	CHECK_INT(list[0].last_send, 990);
+	CHECK_STR(list[0].balance, "25.000d");
+	CHECK_INT(list[0].balance_at, 900);
+	CHECK_STR(list[1].name, "modem2");
+	CHECK_STR(list[1].state, "backoff");
+	CHECK_INT(list[1].signal, -1);
+	CHECK_STR(list[1].last_error, "No response in specified timeout");
+	CHECK_INT(list[1].reconnects, 3);
+	ms.signal = 40;
+	CHECK_INT(store_modem_put(s, &ms, &err), 0);
+	CHECK_INT(store_modem_list(s, list, 1, &err), 1);
+	CHECK_STR(list[0].name, "modem1");
+	CHECK_INT(list[0].signal, 40);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM modems"), 2);
+
+	/* meta. */
+	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big)), 0);
+	CHECK_INT(store_meta_set(s, "ready_since", "2026-11-26T00:00:00", &err), 0);
+	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big)), 1);
+	CHECK_STR(big, "2026-11-26T00:00:00");
+	CHECK_INT(store_meta_set(s, "ready_since", "2026-11-27", &err), 0);
+	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big)), 1);
+	CHECK_STR(big, "2026-11-27");
+	CHECK_INT(store_meta_get(s, "ready_since", val, sizeof(val)), 1);
+	CHECK_STR(val, "2026-11");	/* truncated, terminated */
+	CHECK_INT(store_meta_set(s, "balance", "", &err), 0);
+	CHECK_INT(store_meta_get(s, "balance", big, sizeof(big)), 1);
+	CHECK_STR(big, "");
+	CHECK_INT(store_check(s, &err), 0);
+	store_close(s);
+	remove_db(path);
+}
+
+/*
+ * failed_today counts rows that became failed, expired or uncertain since
+ * `since`: a reply queued late yesterday that expired this morning is one
+ * of today's failures.
+ */
+static void
+test_summary_expired_today(void)
+{
+	struct store *s;
+	struct dz_err err;
+	struct outbox_summary sum;
+	char path[64];
+	const time_t midnight = 86400 * 20783;	/* 2026-11-26 */
+
+	s = open_tmp(path, sizeof(path));
+	queue(s, LANE_REPLY, A, "late reply", midnight - 3600, midnight + 3600);
+	CHECK_INT(store_outbox_expire(s, midnight + 7200, &err), 1);
+	CHECK_INT(store_outbox_summary(s, midnight, &sum, &err), 0);
+	store_close(s);
+	remove_db(path);
+	CHECK_INT(sum.queued[LANE_REPLY], 0);
+	CHECK_INT(sum.failed_today, 1);
+}
+
+int
+main(void)
+{
+	test_open();
+	test_inbox_single();
+	test_inbox_multipart();
+	test_parts_flush();
+	test_outbox();
+	test_recover();
+	test_audit();
+	test_optouts_modems_meta();
+	test_summary_expired_today();
+	CHECK_DONE();
+}
