@@ -109,6 +109,8 @@ json_str(const char *s)
 struct today {
 	long long	queries, found, not_found, limited, replies_sent;
 	long long	notices_sent, broadcasts_sent, failures, uncertain;
+	long long	reminders_sent, notices_waiting, notices_held;
+	long long	skip_consent, skip_phone, skip_optout, skip_old;
 };
 
 static void
@@ -129,6 +131,21 @@ count_today(struct ctl *c, time_t since, struct today *t)
 	    " ('failed', 'expired') AND next_at >= %lld", since);
 	t->uncertain = count(c, "SELECT count(*) FROM outbox WHERE state = 'uncertain'"
 	    " AND next_at >= %lld", since);
+	t->reminders_sent = count(c, "SELECT count(*) FROM notices n JOIN outbox o"
+	    " ON o.id = n.outbox_id WHERE n.kind = 'reminder' AND o.state = 'sent'"
+	    " AND o.sent_at >= %lld", since);
+	t->notices_waiting = count(c, "SELECT count(*) FROM outbox WHERE lane = 2"
+	    " AND state IN ('queued', 'retry') AND next_at <= %lld", (long long)time(NULL));
+	t->notices_held = count(c, "SELECT count(*) FROM outbox WHERE lane = 2"
+	    " AND state IN ('queued', 'retry') AND next_at > %lld", (long long)time(NULL));
+	t->skip_consent = count(c, "SELECT count(*) FROM notices WHERE outcome ="
+	    " 'skipped: no consent to SMS' AND created_at >= %lld", since);
+	t->skip_phone = count(c, "SELECT count(*) FROM notices WHERE outcome ="
+	    " 'skipped: no mobile number' AND created_at >= %lld", since);
+	t->skip_optout = count(c, "SELECT count(*) FROM notices WHERE outcome ="
+	    " 'skipped: opted out' AND created_at >= %lld", since);
+	t->skip_old = count(c, "SELECT count(*) FROM notices WHERE outcome ="
+	    " 'skipped: ready before backfill window' AND created_at >= %lld", since);
 }
 
 static void
@@ -159,9 +176,14 @@ status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
 	printf("},\"last_send\":%lld,\"today\":{\"queries\":%lld,\"found\":%lld,"
 	    "\"not_found\":%lld,\"limited\":%lld,\"replies_sent\":%lld,"
 	    "\"notices_sent\":%lld,\"broadcasts_sent\":%lld,\"failures\":%lld,"
-	    "\"uncertain\":%lld},\"balance\":", (long long)sum->last_send,
+	    "\"uncertain\":%lld,\"reminders_sent\":%lld,\"notices_waiting\":%lld,"
+	    "\"notices_held_by_cap\":%lld,\"skipped_no_consent\":%lld,"
+	    "\"skipped_no_mobile\":%lld,\"skipped_opted_out\":%lld,"
+	    "\"skipped_too_old\":%lld},\"balance\":", (long long)sum->last_send,
 	    t->queries, t->found, t->not_found, t->limited, t->replies_sent,
-	    t->notices_sent, t->broadcasts_sent, t->failures, t->uncertain);
+	    t->notices_sent, t->broadcasts_sent, t->failures, t->uncertain,
+	    t->reminders_sent, t->notices_waiting, t->notices_held,
+	    t->skip_consent, t->skip_phone, t->skip_optout, t->skip_old);
 	json_str(balance);
 	printf(",\"balance_at\":");
 	json_str(balance_at);
@@ -208,10 +230,15 @@ cmd_status(struct ctl *c)
 	fmt_time(sum.last_send, when, sizeof(when));
 	printf("last send: %s\n", when);
 	printf("today: %lld queries (%lld found, %lld not found, %lld limited), "
-	    "%lld replies sent, %lld notices, %lld broadcasts, %lld failures, "
+	    "%lld replies sent, %lld broadcasts sent, %lld failures, "
 	    "%lld uncertain\n", t.queries, t.found, t.not_found, t.limited,
-	    t.replies_sent, t.notices_sent, t.broadcasts_sent, t.failures,
-	    t.uncertain);
+	    t.replies_sent, t.broadcasts_sent, t.failures, t.uncertain);
+	printf("notices today: %lld sent (%lld of them reminders), %lld waiting "
+	    "for the send window or a modem, %lld held by the daily cap; skipped: "
+	    "%lld no consent, %lld no mobile number, %lld opted out, %lld ready "
+	    "before the backfill window\n", t.notices_sent, t.reminders_sent,
+	    t.notices_waiting, t.notices_held, t.skip_consent, t.skip_phone,
+	    t.skip_optout, t.skip_old);
 	printf("SIM balance: %s%s%s%s\n", balance[0] ? balance : "unknown",
 	    balance_at[0] ? " (" : "", balance_at, balance_at[0] ? ")" : "");
 	return 0;

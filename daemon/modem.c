@@ -186,6 +186,7 @@ modem_open(struct modem *m)
 	GSM_Config *cfg;
 	GSM_Error e;
 	const char *dbg = getenv("DOSSIERD_GAMMU_LOG");
+	int i;
 
 	modem_close(m);
 	m->state = MODEM_OPENING;
@@ -199,6 +200,9 @@ modem_open(struct modem *m)
 	cfg->LockDevice = FALSE;
 	cfg->StartInfo = FALSE;
 	cfg->UseGlobalDebugFile = FALSE;
+	/* As gammurc's defaults: -1 lets the AT driver pick +CNMI modes the modem offers. */
+	for (i = 0; i < (int)nitems(cfg->CNMIParams); i++)
+		cfg->CNMIParams[i] = -1;
 	if (dbg != NULL && *dbg != '\0') {
 		cfg->DebugFile = strdup(dbg);
 		snprintf(cfg->DebugLevel, sizeof(cfg->DebugLevel), "textalldate");
