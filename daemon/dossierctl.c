@@ -23,6 +23,7 @@ struct ctl {
 	struct conf	 conf;
 	struct store	*store;
 	bool		 json;
+	bool		 loaded;	/* conf holds a loaded file */
 };
 
 static void
@@ -40,9 +41,23 @@ usage(void)
 }
 
 static void
-die(const char *msg)
+ctl_close(struct ctl *c)
+{
+	if (c == NULL)
+		return;
+	store_close(c->store);
+	c->store = NULL;
+	if (c->loaded)
+		conf_fini(&c->conf);
+	c->loaded = false;
+}
+
+/* One clear line on stderr, exit 1; c (may be NULL) is closed first. */
+static void
+die(struct ctl *c, const char *msg)
 {
 	fprintf(stderr, "dossierctl: %s\n", msg);
+	ctl_close(c);
 	exit(1);
 }
 
@@ -74,7 +89,7 @@ count(struct ctl *c, const char *fmt, long long arg)
 
 	snprintf(sql, sizeof(sql), fmt, arg);
 	if (store_exec(c->store, sql, int_cb, &n, &err) == -1)
-		die(err.msg);
+		die(c, err.msg);
 	return n;
 }
 
@@ -203,7 +218,7 @@ cmd_status(struct ctl *c)
 
 	if ((n = store_modem_list(c->store, ms, CONF_MAX_MODEMS, &err)) == -1 ||
 	    store_outbox_summary(c->store, since, &sum, &err) == -1)
-		die(err.msg);
+		die(c, err.msg);
 	count_today(c, since, &t);
 	store_meta_get(c->store, "balance", balance, sizeof(balance));
 	store_meta_get(c->store, "balance_at", balance_at, sizeof(balance_at));
@@ -254,11 +269,11 @@ cmd_send(struct ctl *c, const char *number, const char *text)
 	int64_t id;
 
 	if (!phone_kind_is_replyable(phone_normalize(number, num, sizeof(num))))
-		die("not a mobile number");
+		die(c, "not a mobile number");
 	if (!text_utf8_valid(text) || *text == '\0')
-		die("text must be non-empty UTF-8");
+		die(c, "text must be non-empty UTF-8");
 	if ((id = inbound_queue(&ctx, LANE_STAFF, num, text, 0, 0, &err)) == -1)
-		die(err.msg);
+		die(c, err.msg);
 	printf("queued #%lld to %s\n", (long long)id, num);
 	return 0;
 }
@@ -295,7 +310,7 @@ cmd_queue(struct ctl *c, bool failed, const char *lane)
 			if (strcmp(lane, store_lane_name(i)) == 0)
 				break;
 		if (i == LANE_COUNT)
-			die("--lane must be reply, staff, notice or broadcast");
+			die(c, "--lane must be reply, staff, notice or broadcast");
 		snprintf(lanecond, sizeof(lanecond), " AND lane = %d", i);
 	}
 	snprintf(sql, sizeof(sql), "SELECT id, lane, state, attempts, number,"
@@ -304,7 +319,7 @@ cmd_queue(struct ctl *c, bool failed, const char *lane)
 	    failed ? "'failed', 'expired', 'uncertain'" :
 	    "'queued', 'retry', 'sending'", lanecond);
 	if (store_exec(c->store, sql, queue_row, &n, &err) == -1)
-		die(err.msg);
+		die(c, err.msg);
 	if (n == 0)
 		printf("%s\n", failed ? "no failed messages" : "queue is empty");
 	return 0;
@@ -321,9 +336,9 @@ cmd_retry(struct ctl *c, const char *arg)
 	if (*arg == '\0' || *end != '\0' || id <= 0)
 		usage();
 	if ((r = store_outbox_requeue(c->store, id, time(NULL), &err)) == -1)
-		die(err.msg);
+		die(c, err.msg);
 	if (r == 0)
-		die("no failed, expired or uncertain message with that id");
+		die(c, "no failed, expired or uncertain message with that id");
 	printf("#%lld queued again\n", id);
 	return 0;
 }
@@ -352,7 +367,7 @@ cmd_optout(struct ctl *c, int argc, char **argv)
 	if (argc == 1 && strcmp(argv[0], "--list") == 0) {
 		if (store_exec(c->store, "SELECT number, at, source FROM optouts"
 		    " ORDER BY at", optout_row, &n, &err) == -1)
-			die(err.msg);
+			die(c, err.msg);
 		printf("%d number(s) opted out\n", n);
 		return 0;
 	}
@@ -360,11 +375,15 @@ cmd_optout(struct ctl *c, int argc, char **argv)
 	    strcmp(argv[0], "--remove") != 0))
 		usage();
 	if (!phone_kind_is_replyable(phone_normalize(argv[1], num, sizeof(num))))
-		die("not a mobile number");
-	if (store_optout_set(c->store, num, argv[0][2] == 'a', "dossierctl",
-	    time(NULL), &err) == -1)
-		die(err.msg);
-	printf("%s %s\n", num, argv[0][2] == 'a' ? "opted out" : "opted in");
+		die(c, "not a mobile number");
+	if ((n = store_optout_set(c->store, num, argv[0][2] == 'a', "dossierctl",
+	    time(NULL), &err)) == -1)
+		die(c, err.msg);
+	if (argv[0][2] == 'a')
+		printf("%s opted out\n", num);
+	else
+		printf("%s %s\n", num, n > 0 ? "opted in again" :
+		    "was not opted out");
 	return 0;
 }
 
@@ -454,7 +473,7 @@ inject_file(const char *dir, const char *number, const char *sent, bool ucs2,
 	if (write_part(f, number, sent, ucs2, u, n, ref, part, total) == -1 ||
 	    fclose(f) != 0) {
 		unlink(tmp);
-		die("writing the message failed");
+		die(NULL, "writing the message failed");
 	}
 	for (loc = 1; loc <= 10000; loc++) {
 		snprintf(dst, sizeof(dst), "%s/sms/1/%d", dir, loc);
@@ -468,7 +487,7 @@ inject_file(const char *dir, const char *number, const char *sent, bool ucs2,
 	}
 	unlink(tmp);
 	if (loc > 10000)
-		die("the dummy phone's inbox is full");
+		die(NULL, "the dummy phone's inbox is full");
 }
 
 static int
@@ -487,19 +506,19 @@ cmd_inject(struct ctl *c, const char *number, const char *text)
 		if (strcmp(c->conf.modems[i].model, "dummy") == 0)
 			m = &c->conf.modems[i];
 	if (m == NULL)
-		die("inject needs a modem with model = \"dummy\"");
+		die(c, "inject needs a modem with model = \"dummy\"");
 	if (!text_utf8_valid(text))
-		die("text must be UTF-8");
+		die(c, "text must be UTF-8");
 	snprintf(dir, sizeof(dir), "%s/sms/1", m->device);
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		die("cannot create the dummy phone's inbox folder");
+		die(c, "cannot create the dummy phone's inbox folder");
 	ucs2 = !text_is_gsm7(text);
 	n = utf16_units(text, u, nitems(u));
 	per = ucs2 ? TEXT_UCS2_MULTI : TEXT_GSM7_MULTI;
 	total = n <= (ucs2 ? TEXT_UCS2_SINGLE : TEXT_GSM7_SINGLE) ? 1 :
 	    (int)((n + per - 1) / per);
 	if (total > 255)
-		die("text too long");
+		die(c, "text too long");
 	strftime(sent, sizeof(sent), "%Y%m%dT%H%M%S", localtime_r(&now, &tm));
 	ref = (int)((now ^ getpid()) & 0xff);
 	for (i = 0, off = 0; i < total; i++, off += per)
@@ -511,14 +530,72 @@ cmd_inject(struct ctl *c, const char *number, const char *text)
 	return 0;
 }
 
+/* Bad arguments are a usage error (exit 2) even when the config is broken. */
+static void
+check_usage(const char *cmd, int argc, char **argv)
+{
+	int i;
+
+	if (strcmp(cmd, "send") == 0 || strcmp(cmd, "inject") == 0) {
+		if (argc != 2)
+			usage();
+	} else if (strcmp(cmd, "retry") == 0) {
+		if (argc != 1)
+			usage();
+	} else if (strcmp(cmd, "optout") == 0) {
+		if (!(argc == 1 && strcmp(argv[0], "--list") == 0) &&
+		    !(argc == 2 && (strcmp(argv[0], "--add") == 0 ||
+		    strcmp(argv[0], "--remove") == 0)))
+			usage();
+	} else if (strcmp(cmd, "status") == 0) {
+		for (i = 0; i < argc; i++)
+			if (strcmp(argv[i], "--json") != 0)
+				usage();
+	} else if (strcmp(cmd, "queue") == 0) {
+		for (i = 0; i < argc; i++)
+			if (strcmp(argv[i], "--failed") != 0 &&
+			    !(strcmp(argv[i], "--lane") == 0 && ++i < argc))
+				usage();
+	} else
+		usage();
+}
+
+/* The subcommand; arguments were checked by check_usage. */
+static int
+run(struct ctl *c, const char *cmd, int argc, char **argv)
+{
+	const char *lane = NULL;
+	bool failed = false;
+	int i;
+
+	if (strcmp(cmd, "status") == 0) {
+		c->json = argc > 0;
+		return cmd_status(c);
+	}
+	if (strcmp(cmd, "send") == 0)
+		return cmd_send(c, argv[0], argv[1]);
+	if (strcmp(cmd, "inject") == 0)
+		return cmd_inject(c, argv[0], argv[1]);
+	if (strcmp(cmd, "retry") == 0)
+		return cmd_retry(c, argv[0]);
+	if (strcmp(cmd, "optout") == 0)
+		return cmd_optout(c, argc, argv);
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--failed") == 0)
+			failed = true;
+		else
+			lane = argv[++i];
+	}
+	return cmd_queue(c, failed, lane);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct ctl c;
 	struct dz_err err;
-	const char *path = DEFAULT_CONF, *lane = NULL, *cmd;
-	bool failed = false;
-	int i;
+	const char *path = DEFAULT_CONF, *cmd;
+	int i, r;
 
 	memset(&c, 0, sizeof(c));
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -530,36 +607,13 @@ main(int argc, char *argv[])
 	if (i >= argc)
 		usage();
 	cmd = argv[i++];
+	check_usage(cmd, argc - i, argv + i);
 	if (conf_load(path, &c.conf, &err) == -1)
-		die(err.msg);
+		die(NULL, err.msg);
+	c.loaded = true;
 	if ((c.store = store_open(c.conf.state.path, &err)) == NULL)
-		die(err.msg);
-	if (strcmp(cmd, "status") == 0) {
-		for (; i < argc; i++)
-			if (strcmp(argv[i], "--json") == 0)
-				c.json = true;
-			else
-				usage();
-		return cmd_status(&c);
-	}
-	if (strcmp(cmd, "send") == 0 && argc - i == 2)
-		return cmd_send(&c, argv[i], argv[i + 1]);
-	if (strcmp(cmd, "inject") == 0 && argc - i == 2)
-		return cmd_inject(&c, argv[i], argv[i + 1]);
-	if (strcmp(cmd, "retry") == 0 && argc - i == 1)
-		return cmd_retry(&c, argv[i]);
-	if (strcmp(cmd, "optout") == 0)
-		return cmd_optout(&c, argc - i, argv + i);
-	if (strcmp(cmd, "queue") == 0) {
-		for (; i < argc; i++) {
-			if (strcmp(argv[i], "--failed") == 0)
-				failed = true;
-			else if (strcmp(argv[i], "--lane") == 0 && i + 1 < argc)
-				lane = argv[++i];
-			else
-				usage();
-		}
-		return cmd_queue(&c, failed, lane);
-	}
-	usage();
+		die(&c, err.msg);
+	r = run(&c, cmd, argc - i, argv + i);
+	ctl_close(&c);
+	return r;
 }

@@ -42,6 +42,17 @@ struct gateway {
 	char		 notices_error[256];
 };
 
+/* Phone numbers in full only at debug level (STYLE.md section 4). */
+static const char *
+show_number(const char *number, char *buf, size_t bufsz)
+{
+	if (log_getverbose() >= 2) {
+		dz_strlcpy(buf, number, bufsz);
+		return buf;
+	}
+	return phone_mask(number, buf, bufsz);
+}
+
 static void
 local_day(time_t now, time_t *day_start, long *today)
 {
@@ -113,7 +124,7 @@ store_part_cb(void *arg, const struct in_part *p)
 {
 	struct gateway *g = arg;
 	struct dz_err err;
-	char mask[16];
+	char mask[STORE_NUM_MAX];
 	int r;
 
 	if ((r = store_inbox_add_part(g->store, p, time(NULL), &err)) == -1) {
@@ -122,7 +133,7 @@ store_part_cb(void *arg, const struct in_part *p)
 	}
 	if (r == 0)
 		log_info("inbox: %s: already handled, deleting the copy",
-		    phone_mask(p->sender, mask, sizeof(mask)));
+		    show_number(p->sender, mask, sizeof(mask)));
 	return 0;
 }
 
@@ -190,26 +201,34 @@ inbound_step(struct gateway *g, int64_t now)
 	struct inbound_ctx ctx;
 	struct inbound_result res;
 	struct dz_err err;
-	char mask[16];
+	int64_t after = 0;
+	char num[STORE_NUM_MAX];
 	int i, r;
 
 	if (now < g->inbound_retry_at)
 		return;
 	for (i = 0; i < INBOUND_BATCH; i++) {
 		ctx_init(g, &ctx);
+		ctx.after_id = after;
 		store_meta_get(g->store, "balance", ctx.balance, sizeof(ctx.balance));
 		if ((r = inbound_handle_next(&ctx, &res, &err)) == 0)
 			break;
 		if (r == -1) {
-			/* Records database busy or gone: the message waits, nothing is lost. */
+			/* Nothing is lost: the message stays pending and is tried again. */
 			note_error(g->inbound_error, sizeof(g->inbound_error),
 			    "inbox", err.msg);
 			g->inbound_retry_at = now + 5000;
-			return;
+			if (!res.transient)
+				return;
+			/* Records DB unreadable: help, opt-outs, ... behind it still go. */
+			after = res.id;
+			continue;
 		}
-		note_error(g->inbound_error, sizeof(g->inbound_error), "inbox", NULL);
+		if (after == 0)
+			note_error(g->inbound_error, sizeof(g->inbound_error),
+			    "inbox", NULL);
 		log_info("inbox: #%lld from %s: %s, %s, %d repl%s",
-		    (long long)res.id, phone_mask(res.sender, mask, sizeof(mask)),
+		    (long long)res.id, show_number(res.sender, num, sizeof(num)),
 		    res.kind, res.outcome, res.replies,
 		    res.replies == 1 ? "y" : "ies");
 	}
@@ -263,10 +282,10 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 	int attempts = msg->attempts + 1, delay;
 	time_t now = time(NULL);
 	struct dz_err err;
-	char mask[16];
+	char mask[STORE_NUM_MAX];
 	int r;
 
-	phone_mask(msg->number, mask, sizeof(mask));
+	show_number(msg->number, mask, sizeof(mask));
 	if (cls == MODEM_OK) {
 		r = store_outbox_sent(g->store, msg->id, parts, now, &err);
 		log_info("outbox: #%lld: sent to %s (%s, %d part%s)",
@@ -448,6 +467,7 @@ gateway_reload(struct gateway *g)
 {
 	struct conf *n;
 	struct dz_err err;
+	int i, j;
 
 	if ((n = malloc(sizeof(*n))) == NULL || conf_load(g->conf->file, n,
 	    &err) == -1) {
@@ -457,8 +477,17 @@ gateway_reload(struct gateway *g)
 		return;
 	}
 	if (conf_needs_restart(g->conf, n))
-		log_warnx("reload: modem or state settings changed; they take "
+		log_warnx("reload: modem devices or state.path changed; they take "
 		    "effect at the next restart");
+	/* Timing of modems that keep their name applies at once. */
+	for (i = 0; i < g->nmodems; i++)
+		for (j = 0; j < n->nmodems; j++)
+			if (strcmp(g->modems[i].name, n->modems[j].name) == 0) {
+				g->modems[i].conf.poll_interval = n->modems[j].poll_interval;
+				g->modems[i].conf.send_timeout = n->modems[j].send_timeout;
+				g->modems[i].conf.status_interval =
+				    n->modems[j].status_interval;
+			}
 	if (strcmp(n->records.path, g->conf->records.path) != 0 ||
 	    n->records.busy_timeout != g->conf->records.busy_timeout) {
 		records_free(g->records);

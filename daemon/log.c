@@ -13,6 +13,7 @@
 static bool	log_stderr = true;
 static bool	log_journal;
 static int	log_verbose = 1;
+static bool	log_forced;	/* -v on the command line beats log.level */
 
 void
 log_init(bool foreground, int verbosity)
@@ -28,6 +29,14 @@ log_init(bool foreground, int verbosity)
 void
 log_setverbose(int verbosity)
 {
+	if (!log_forced)
+		log_verbose = verbosity;
+}
+
+void
+log_force(int verbosity)
+{
+	log_forced = true;
 	log_verbose = verbosity;
 }
 

@@ -9,6 +9,7 @@
 
 void	log_init(bool foreground, int verbosity);
 void	log_setverbose(int verbosity);	/* 0 warnings, 1 info, 2 debug */
+void	log_force(int verbosity);	/* fixed level: later log_setverbose ignored */
 int	log_getverbose(void);
 void	log_warn(const char *fmt, ...) LOG_FMT(1, 2);	/* appends strerror(errno) */
 void	log_warnx(const char *fmt, ...) LOG_FMT(1, 2);

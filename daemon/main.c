@@ -24,7 +24,7 @@ usage(void)
 	    "  -c file  configuration (default " DEFAULT_CONF ")\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -n       check the configuration and databases, then exit\n"
-	    "  -v       more verbose (twice for debug)\n"
+	    "  -v       debug logging (overrides log.level)\n"
 	    "  -V       print the version\n");
 	exit(2);
 }
@@ -119,7 +119,9 @@ main(int argc, char *argv[])
 		fatalx("out of memory");
 	if (conf_load(path, conf, &err) == -1)
 		fatalx("%s", err.msg);
-	log_init(foreground, verbose > 0 ? 1 + verbose : conf->log.level);
+	log_init(foreground, conf->log.level);
+	if (verbose > 0)
+		log_force(2);
 	loop_init();
 	gw = gateway_new(conf);
 	loop_run(on_reload);

@@ -165,6 +165,11 @@ unlock_sim(struct modem *m)
 		    "SIM locked, no usable code configured");
 		return MODEM_RESET;
 	}
+	if (m->pin_rejected) {
+		snprintf(m->last_error, sizeof(m->last_error), "SIM refused the "
+		    "configured PIN; not retrying (fix modems.pin, restart)");
+		return MODEM_RESET;
+	}
 	log_info("modem: %s: SIM requires PIN, using configured PIN", m->name);
 	memset(&code, 0, sizeof(code));
 	code.Type = SEC_Pin;
@@ -172,9 +177,13 @@ unlock_sim(struct modem *m)
 	e = GSM_EnterSecurityCode(m->sm, &code);
 	memset(&code, 0, sizeof(code));
 	if (e != ERR_NONE) {
+		/* A wrong PIN tried again at every reconnect would PUK-lock the SIM. */
+		if (e == ERR_SECURITYERROR || modem_classify(e) != MODEM_RESET)
+			m->pin_rejected = true;
 		set_error(m, "entering PIN", e);
-		log_warnx("modem: %s: entering the PIN failed: %s", m->name,
-		    GSM_ErrorString(e));
+		log_warnx("modem: %s: the SIM refused the PIN: %s%s", m->name,
+		    GSM_ErrorString(e), m->pin_rejected ? "; it will not be tried "
+		    "again until dossierd restarts" : "");
 		return MODEM_RESET;
 	}
 	return MODEM_OK;
@@ -383,7 +392,7 @@ wait_send_status(struct modem *m, int64_t deadline)
 
 static enum modem_class
 send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
-    char *errbuf, size_t errsz)
+    int64_t deadline, char *errbuf, size_t errsz)
 {
 	GSM_Error e;
 	enum modem_class cls;
@@ -397,7 +406,7 @@ send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
 		snprintf(errbuf, errsz, "send: %s", GSM_ErrorString(e));
 		return modem_classify(e) == MODEM_OK ? MODEM_RETRY : modem_classify(e);
 	}
-	if (!wait_send_status(m, loop_now() + m->conf.send_timeout * 1000LL)) {
+	if (!wait_send_status(m, deadline)) {
 		/* A hung modem: the part may or may not have left. Reopen. */
 		snprintf(errbuf, errsz, "no send status within %d s",
 		    m->conf.send_timeout);
@@ -423,8 +432,10 @@ modem_send(struct modem *m, const char *number, const char *text, bool ucs2,
 	size_t len = strlen(text);
 	enum modem_class cls = MODEM_OK;
 	GSM_Error e;
+	int64_t deadline = loop_now() + m->conf.send_timeout * 1000LL;
 	int i;
 
+	/* One deadline for all parts: a send stays well inside WatchdogSec. */
 	*parts = 0;
 	if (m->sm == NULL || m->state != MODEM_READY) {
 		snprintf(errbuf, errsz, "modem not ready");
@@ -458,7 +469,7 @@ modem_send(struct modem *m, const char *number, const char *text, bool ucs2,
 	}
 	for (i = 0; cls == MODEM_OK && i < msms->Number; i++) {
 		EncodeUnicode(msms->SMS[i].Number, number, strlen(number));
-		cls = send_part(m, &msms->SMS[i], &smsc, errbuf, errsz);
+		cls = send_part(m, &msms->SMS[i], &smsc, deadline, errbuf, errsz);
 		if (cls == MODEM_OK)
 			(*parts)++;
 	}

@@ -38,6 +38,7 @@ struct modem {
 	int64_t			 retry_at;	/* monotonic ms of the next open */
 	int			 reconnects;
 	bool			 ever_connected;
+	bool			 pin_rejected;	/* never retry a refused PIN: the SIM would lock */
 	char			 last_error[160];
 	bool			 incoming;	/* +CMTI seen: read the inbox now */
 	int64_t			 next_poll;	/* monotonic ms of the next inbox read */

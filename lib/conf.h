@@ -23,7 +23,7 @@ struct conf_modem {
 	const char	*model;		/* Gammu model: "" (auto), "at", "dummy" */
 	const char	*pin;		/* SIM PIN or NULL; never logged */
 	int		 poll_interval;	/* s between inbox reads without +CMTI */
-	int		 send_timeout;	/* s to wait for one part's send status */
+	int		 send_timeout;	/* s to wait for all parts' send status (< WatchdogSec) */
 	int		 status_interval; /* s between signal/network refreshes */
 };
 

@@ -10,7 +10,7 @@
 #include "template.h"
 #include "text.h"
 
-#define REPLY_MAX	1024
+#define REPLY_MAX	2048
 
 /* What one message is doing while it is handled. */
 struct job {
@@ -18,6 +18,8 @@ struct job {
 	const struct inbox_msg	*msg;
 	char			 number[PHONE_BUFSZ];
 	struct inbound_result	*res;
+	enum lane		 lane;		/* replies go here: reply, or staff */
+	bool			 permanent;	/* this message can never be answered */
 };
 
 int64_t
@@ -41,9 +43,11 @@ reply(struct job *j, const char *tpl, const struct template_var *vars,
 {
 	char text[REPLY_MAX];
 
-	if (template_render(tpl, vars, nvars, text, sizeof(text), err) == -1)
+	if (template_render(tpl, vars, nvars, text, sizeof(text), err) == -1) {
+		j->permanent = true;
 		return -1;
-	if (inbound_queue(j->ctx, LANE_REPLY, j->number, text,
+	}
+	if (inbound_queue(j->ctx, j->lane, j->number, text,
 	    j->ctx->now + j->ctx->conf->sms.reply_expiry, j->msg->id, err) == -1)
 		return -1;
 	j->res->replies++;
@@ -115,8 +119,10 @@ reply_found(struct job *j, const struct dossier *d, struct dz_err *err)
 	j->res->found++;
 	if (c->privacy.owner_only && !owner)
 		return reply(j, c->templates.not_owner, v, 1, err);
-	if (status_text(j, d, status, sizeof(status), err) == -1)
+	if (status_text(j, d, status, sizeof(status), err) == -1) {
+		j->permanent = true;
 		return -1;
+	}
 	policy_format_day(d->due_at, due, sizeof(due));
 	if (due[0] == '\0')
 		snprintf(due, sizeof(due), "%s", "-");
@@ -144,8 +150,10 @@ lookup_one(struct job *j, const struct code_match *m, struct dz_err *err)
 		return reply(j, c->templates.bad_date, v, nitems(v), err);
 	}
 	if ((r = records_lookup(j->ctx->records, c->records.lookup_sql, m->code,
-	    &d, err)) == -1)
+	    &d, err)) == -1) {
+		j->res->transient = true;
 		return -1;
+	}
 	if (r == 1)
 		return reply_found(j, &d, err);
 	if (store_audit_add(j->ctx->store, j->number, m->code, "not_found", false,
@@ -266,6 +274,7 @@ do_staff(struct job *j, const struct command *cmd, struct dz_err *err)
 	if (store_audit_add(s, j->number, NULL, "staff", false, j->ctx->now,
 	    err) == -1)
 		return -1;
+	j->lane = LANE_STAFF;
 	switch (cmd->verb) {
 	case STAFF_STATUS:
 		return staff_status(j, err);
@@ -342,7 +351,9 @@ handle(struct job *j, struct dz_err *err)
 	j->res->outcome = "answered";
 	replies = store_outbox_count(j->ctx->store, j->number, LANE_REPLY,
 	    j->ctx->day_start);
-	if (replies >= c->limits.replies_per_number_per_day) {
+	/* Staff commands have their own lane and PIN lockout, not the citizens' cap. */
+	if (cmd.kind != CMD_STAFF &&
+	    replies >= c->limits.replies_per_number_per_day) {
 		/* Still honour an opt-out, silently. */
 		if (cmd.kind == CMD_OPTOUT && store_optout_set(j->ctx->store,
 		    j->number, true, "sms", j->ctx->now, err) == -1)
@@ -353,17 +364,41 @@ handle(struct job *j, struct dz_err *err)
 	return dispatch(j, &cmd, err);
 }
 
+/* This message can never be answered (e.g. a reply too long to render): record why, go on. */
+static int
+give_up(struct inbound_ctx *ctx, int64_t id, struct inbound_result *res,
+    struct dz_err *err)
+{
+	char outcome[sizeof(err->msg) + 16];
+
+	store_rollback(ctx->store);
+	snprintf(outcome, sizeof(outcome), "failed: %s", err->msg);
+	if (store_begin(ctx->store, err) == -1)
+		return -1;
+	if (store_inbox_done(ctx->store, id, res->kind ? res->kind : "?", outcome,
+	    ctx->now, err) == -1) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	if (store_commit(ctx->store, err) == -1)
+		return -1;
+	res->outcome = "failed, see the inbox row";
+	res->replies = 0;
+	return 1;
+}
+
 int
 inbound_handle_next(struct inbound_ctx *ctx, struct inbound_result *res,
     struct dz_err *err)
 {
 	struct inbox_msg msg;
-	struct job j = { .ctx = ctx, .msg = &msg, .res = res };
+	struct job j = { .ctx = ctx, .msg = &msg, .res = res, .lane = LANE_REPLY };
 	enum phone_kind pk;
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = store_inbox_next(ctx->store, &msg, err)) <= 0)
+	if ((r = store_inbox_next_after(ctx->store, ctx->after_id, &msg,
+	    err)) <= 0)
 		return r;
 	res->id = msg.id;
 	dz_strlcpy(res->sender, msg.sender, sizeof(res->sender));
@@ -379,6 +414,8 @@ inbound_handle_next(struct inbound_ctx *ctx, struct inbound_result *res,
 		r = 0;
 	} else
 		r = handle(&j, err);
+	if (r == -1 && j.permanent)
+		return give_up(ctx, msg.id, res, err);
 	if (r == -1 || store_inbox_done(ctx->store, msg.id, res->kind,
 	    res->outcome, ctx->now, err) == -1) {
 		store_rollback(ctx->store);

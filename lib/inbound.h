@@ -17,6 +17,7 @@ struct inbound_ctx {
 	time_t			 day_start;	/* local midnight of now */
 	long			 today;		/* local day number (policy_tm_day) */
 	char			 balance[64];	/* last known SIM balance, for staff SD */
+	int64_t			 after_id;	/* handle only messages with a larger id */
 };
 
 struct inbound_result {
@@ -26,14 +27,18 @@ struct inbound_result {
 	const char	*outcome;	/* answered, ignored, limited, ... */
 	int		 replies;	/* rows queued */
 	int		 found, not_found;
+	bool		 transient;	/* -1 because the records DB is unreadable now */
 };
 
 /*
- * Handle the oldest pending inbox message: parse, apply limits and privacy,
- * look codes up, queue the replies, write the audit and mark it handled,
- * all in one state transaction. Returns 1 if one was handled, 0 if none is
- * pending, -1 if it could not be handled now (records database unreadable,
- * state database error): the message stays pending, err says why.
+ * Handle the oldest pending inbox message (id > ctx->after_id): parse,
+ * apply limits and privacy, look codes up, queue the replies, write the
+ * audit and mark it handled, all in one state transaction. Returns 1 if
+ * one was handled, 0 if none is pending, -1 if it could not be handled now
+ * (res->transient: the records database is unreadable; otherwise a state
+ * database error): the message stays pending, res->id and err say which
+ * and why. A message that can never be handled (a reply that cannot be
+ * rendered) is marked handled with outcome "failed: ..." and returns 1.
  */
 int	inbound_handle_next(struct inbound_ctx *ctx, struct inbound_result *res,
 	    struct dz_err *err);

@@ -412,13 +412,21 @@ store_parts_flush(struct store *s, time_t cutoff, struct dz_err *err)
 int
 store_inbox_next(struct store *s, struct inbox_msg *m, struct dz_err *err)
 {
+	return store_inbox_next_after(s, 0, m, err);
+}
+
+int
+store_inbox_next_after(struct store *s, int64_t after, struct inbox_msg *m,
+    struct dz_err *err)
+{
 	static const char sql[] = "SELECT id, sender, text, received_at FROM inbox"
-	    " WHERE state = 'pending' ORDER BY id LIMIT 1";
+	    " WHERE state = 'pending' AND id > ? ORDER BY id LIMIT 1";
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((st = prep(s, sql, err)) == NULL)
 		return -1;
+	sqlite3_bind_int64(st, 1, after);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		m->id = sqlite3_column_int64(st, 0);

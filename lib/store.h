@@ -91,6 +91,9 @@ int	store_inbox_add_part(struct store *s, const struct in_part *p,
 int	store_parts_flush(struct store *s, time_t cutoff, struct dz_err *err);
 /* Oldest pending inbox message: 1 found, 0 none, -1 error. */
 int	store_inbox_next(struct store *s, struct inbox_msg *m, struct dz_err *err);
+/* The same, among messages with id > after. */
+int	store_inbox_next_after(struct store *s, int64_t after, struct inbox_msg *m,
+	    struct dz_err *err);
 /* Mark handled with what it was and what came of it (inside the caller's transaction). */
 int	store_inbox_done(struct store *s, int64_t id, const char *kind,
 	    const char *outcome, time_t now, struct dz_err *err);
