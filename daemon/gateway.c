@@ -85,6 +85,31 @@ modem_put_status(struct gateway *g, struct modem *m)
 		log_warnx("%s", err.msg);
 }
 
+/*
+ * Deadlines for one modem step, enforced from outside libgammu: a hung modem
+ * that keeps chattering resets libgammu's own timeouts (DESIGN.md 9a).
+ */
+#define GUARD_SEND_EXTRA_S 15	/* beyond send_timeout; stays under WatchdogSec */
+
+static void
+guard(struct modem *m, int seconds)
+{
+	m->aborted = 0;
+	loop_guard_arm(seconds * 1000LL, modem_abort, m);
+}
+
+/* End the guard; true if the step overran and the modem must be reopened. */
+static bool
+unguard(struct modem *m, int seconds)
+{
+	loop_guard_disarm();
+	if (!m->aborted)
+		return false;
+	snprintf(m->last_error, sizeof(m->last_error), "modem step took over "
+	    "%d s: modem hung", seconds);
+	return true;
+}
+
 /* The connection is broken: close it and try again after a growing delay. */
 static void
 modem_fail(struct gateway *g, struct modem *m)
@@ -103,7 +128,11 @@ modem_fail(struct gateway *g, struct modem *m)
 static void
 modem_try_open(struct gateway *g, struct modem *m)
 {
-	if (modem_open(m) != MODEM_OK) {
+	enum modem_class cls;
+
+	guard(m, m->conf.step_timeout);
+	cls = modem_open(m);
+	if (unguard(m, m->conf.step_timeout) || cls != MODEM_OK) {
 		modem_fail(g, m);
 		return;
 	}
@@ -148,11 +177,17 @@ modem_step(struct gateway *g, struct modem *m, int64_t now)
 			modem_try_open(g, m);
 		return;
 	}
+	guard(m, m->conf.step_timeout);
 	modem_pump(m);
+	if (unguard(m, m->conf.step_timeout)) {
+		modem_fail(g, m);
+		return;
+	}
 	if (m->incoming || now >= m->next_poll) {
+		guard(m, m->conf.step_timeout);
 		n = modem_read_all(m, store_part_cb, g, &cls);
 		m->next_poll = loop_now() + m->conf.poll_interval * 1000LL;
-		if (cls == MODEM_RESET) {
+		if (unguard(m, m->conf.step_timeout) || cls == MODEM_RESET) {
 			modem_fail(g, m);
 			return;
 		}
@@ -160,7 +195,9 @@ modem_step(struct gateway *g, struct modem *m, int64_t now)
 			log_debug("modem: %s: read %d message part(s)", m->name, n);
 	}
 	if (now >= m->next_status) {
-		if (modem_refresh(m) == MODEM_RESET) {
+		guard(m, m->conf.step_timeout);
+		cls = modem_refresh(m);
+		if (unguard(m, m->conf.step_timeout) || cls == MODEM_RESET) {
 			modem_fail(g, m);
 			return;
 		}
@@ -338,8 +375,13 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 		return false;
 	}
 	ucs2 = c->sms.charset == TEXT_UNICODE || !text_is_gsm7(msg->text);
+	guard(m, m->conf.send_timeout + GUARD_SEND_EXTRA_S);
 	cls = modem_send(m, msg->number, msg->text, ucs2, &parts, error,
 	    sizeof(error));
+	if (unguard(m, m->conf.send_timeout + GUARD_SEND_EXTRA_S)) {
+		cls = MODEM_RESET;
+		dz_strlcpy(error, m->last_error, sizeof(error));
+	}
 	send_result(g, m, msg, cls, parts, error);
 	m->next_send = loop_now() + (int64_t)policy_pace_ms(c->sms.per_minute) *
 	    (parts > 0 ? parts : 1);
@@ -483,6 +525,7 @@ gateway_reload(struct gateway *g)
 	for (i = 0; i < g->nmodems; i++)
 		for (j = 0; j < n->nmodems; j++)
 			if (strcmp(g->modems[i].name, n->modems[j].name) == 0) {
+				g->modems[i].conf.step_timeout = n->modems[j].step_timeout;
 				g->modems[i].conf.poll_interval = n->modems[j].poll_interval;
 				g->modems[i].conf.send_timeout = n->modems[j].send_timeout;
 				g->modems[i].conf.status_interval =

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,8 @@
 static struct timer		*timers;	/* sorted by due */
 static int			 wake_fd[2] = { -1, -1 };
 static volatile sig_atomic_t	 want_quit, want_reload;
+static void			(*volatile guard_fn)(void *);
+static void *volatile		 guard_arg;
 
 static void
 on_signal(int sig)
@@ -26,6 +29,43 @@ on_signal(int sig)
 		want_quit = 1;
 	(void)!write(wake_fd[1], "", 1);
 	errno = saved;
+}
+
+static void
+on_alarm(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (guard_fn != NULL)
+		guard_fn(guard_arg);
+	errno = saved;
+}
+
+void
+loop_guard_arm(int64_t ms, void (*fn)(void *), void *arg)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	guard_fn = NULL;
+	guard_arg = arg;
+	guard_fn = fn;
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	/* Fire again each second while still stuck: one flag set may be missed. */
+	it.it_interval.tv_sec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void
+loop_guard_disarm(void)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	guard_fn = NULL;
 }
 
 void
@@ -46,6 +86,10 @@ loop_init(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }

@@ -29,6 +29,14 @@ void	timer_disarm(struct timer *t);
  * the handler) after SIGHUP.
  */
 void	loop_run(void (*on_reload)(void));
+/*
+ * Bound one blocking call from outside: if loop_guard_disarm is not called
+ * within ms, fn(arg) runs from a SIGALRM handler, so it may only do
+ * async-signal-safe work (set a flag). One guard at a time.
+ */
+void	loop_guard_arm(int64_t ms, void (*fn)(void *), void *arg);
+void	loop_guard_disarm(void);
+
 /* Stop loop_run after the current callback (like SIGTERM). */
 void	loop_quit(void);
 bool	loop_quitting(void);

@@ -12,6 +12,14 @@
 
 #define MODEM_BATCH	64	/* stored messages read per poll */
 
+/*
+ * Exported by libgammu but not declared in its headers: closes the device
+ * without talking to the phone. GSM_TerminateConnection returns early when
+ * the phone does not answer (line dropped, operation aborted) and then leaves
+ * the port open, which makes every reopen fail with "device busy".
+ */
+GSM_Error	GSM_CloseConnection(GSM_StateMachine *s);
+
 static const char *
 str_or(const char *s, const char *def)
 {
@@ -223,9 +231,8 @@ modem_open(struct modem *m)
 	log_debug("modem: %s: connecting to %s", m->name, cfg->Device);
 	if ((e = GSM_InitConnection(m->sm, 1)) != ERR_NONE) {
 		set_error(m, "connect", e);
-		GSM_FreeStateMachine(m->sm);
-		m->sm = NULL;
-		m->state = MODEM_DOWN;
+		/* A failure after the port opened leaves it open: close it. */
+		modem_close(m);
 		return MODEM_RESET;
 	}
 	if (unlock_sim(m) != MODEM_OK) {
@@ -247,12 +254,23 @@ void
 modem_close(struct modem *m)
 {
 	if (m->sm != NULL) {
-		if (GSM_IsConnected(m->sm))
-			GSM_TerminateConnection(m->sm);
+		if (GSM_IsConnected(m->sm) &&
+		    GSM_TerminateConnection(m->sm) != ERR_NONE)
+			GSM_CloseConnection(m->sm);
 		GSM_FreeStateMachine(m->sm);
 		m->sm = NULL;
 	}
 	m->state = MODEM_DOWN;
+}
+
+void
+modem_abort(void *arg)
+{
+	struct modem *m = arg;
+
+	m->aborted = 1;
+	if (m->sm != NULL)
+		GSM_AbortOperation(m->sm);	/* sets a flag libgammu's waits check */
 }
 
 void

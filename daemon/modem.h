@@ -4,6 +4,7 @@
 #define DZ_MODEM_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <gammu.h>
 
@@ -39,6 +40,7 @@ struct modem {
 	int			 reconnects;
 	bool			 ever_connected;
 	bool			 pin_rejected;	/* never retry a refused PIN: the SIM would lock */
+	volatile sig_atomic_t	 aborted;	/* a guarded call overran: libgammu was told to abort */
 	char			 last_error[160];
 	bool			 incoming;	/* +CMTI seen: read the inbox now */
 	int64_t			 next_poll;	/* monotonic ms of the next inbox read */
@@ -79,5 +81,11 @@ enum modem_class modem_refresh(struct modem *m);
 enum modem_class modem_ussd(struct modem *m, const char *code, char *out,
 	    size_t outsz, int timeout_ms);
 const char	*modem_state_name(enum modem_state s);
+/*
+ * For loop_guard_arm: called from a signal handler when a modem call
+ * overran its deadline. Tells libgammu to abort (the state machine is then
+ * unusable and is re-created by the next modem_open) and sets m->aborted.
+ */
+void		 modem_abort(void *m);
 
 #endif

@@ -25,6 +25,7 @@ struct conf_modem {
 	int		 poll_interval;	/* s between inbox reads without +CMTI */
 	int		 send_timeout;	/* s to wait for all parts' send status (< WatchdogSec) */
 	int		 status_interval; /* s between signal/network refreshes */
+	int		 step_timeout;	/* s one connect/read/status step may take (< WatchdogSec) */
 };
 
 struct conf_status {
