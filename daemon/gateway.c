@@ -357,11 +357,13 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 	enum modem_class cls;
 	char error[256] = "";
 	time_t wall = time(NULL);
+	int64_t start;
 	int parts = 0, r;
 	bool ucs2;
 
 	if (m->state != MODEM_READY || now < m->next_send)
 		return false;
+	start = loop_now();
 	if ((msg = malloc(sizeof(*msg))) == NULL)
 		return false;
 	r = store_outbox_next(g->store, wall, open_lanes(c, wall), msg, &err);
@@ -383,7 +385,8 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 		dz_strlcpy(error, m->last_error, sizeof(error));
 	}
 	send_result(g, m, msg, cls, parts, error);
-	m->next_send = loop_now() + (int64_t)policy_pace_ms(c->sms.per_minute) *
+	/* Pacing counts from the start of this send, not its end. */
+	m->next_send = start + (int64_t)policy_pace_ms(c->sms.per_minute) *
 	    (parts > 0 ? parts : 1);
 	free(msg);
 	return true;

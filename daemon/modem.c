@@ -313,26 +313,42 @@ to_part(const struct modem *m, const GSM_SMSMessage *sms, struct in_part *p)
 	return true;
 }
 
-static void
-delete_all_parts(struct modem *m, GSM_MultiSMSMessage *msms)
-{
-	GSM_Error e;
-	int i;
+/* Where a read message sits, kept to delete it after the listing. */
+struct stored {
+	int		 folder;
+	int		 location;
+	GSM_MemoryType	 memory;
+	gboolean	 inbox;
+};
 
-	for (i = 0; i < msms->Number; i++) {
-		e = GSM_DeleteSMS(m->sm, &msms->SMS[i]);
-		/* The dummy phone keeps all parts in one file: later deletes find nothing. */
-		if (e != ERR_NONE && !(i > 0 && (e == ERR_EMPTY ||
-		    e == ERR_INVALIDLOCATION)))
-			log_warnx("modem: %s: deleting message %d: %s", m->name,
-			    msms->SMS[i].Location, GSM_ErrorString(e));
+struct stored_list {
+	struct stored	*v;
+	int		 n, cap;
+};
+
+static bool
+remember(struct stored_list *l, const GSM_SMSMessage *sms)
+{
+	struct stored *v;
+
+	if (l->n == l->cap) {
+		if ((v = realloc(l->v, (l->cap + 64) * sizeof(*v))) == NULL)
+			return false;
+		l->v = v;
+		l->cap += 64;
 	}
+	l->v[l->n].folder = sms->Folder;
+	l->v[l->n].location = sms->Location;
+	l->v[l->n].memory = sms->Memory;
+	l->v[l->n].inbox = sms->InboxFolder;
+	l->n++;
+	return true;
 }
 
-/* Hand one stored message to cb; delete it only once all its parts are committed. */
+/* Hand one stored message to cb; remember it for deletion once all its parts are committed. */
 static void
 take_message(struct modem *m, GSM_MultiSMSMessage *msms, modem_part_cb cb,
-    void *arg, int *n)
+    void *arg, int *n, struct stored_list *del)
 {
 	struct in_part *p;
 	bool committed = true, wanted = false;
@@ -352,35 +368,58 @@ take_message(struct modem *m, GSM_MultiSMSMessage *msms, modem_part_cb cb,
 			committed = false;
 	}
 	free(p);
-	if (wanted && committed)
-		delete_all_parts(m, msms);
+	for (i = 0; wanted && committed && i < msms->Number; i++)
+		if (!remember(del, &msms->SMS[i]))
+			break;	/* out of memory: it stays, read (and recognised) again */
+}
+
+static void
+delete_stored(struct modem *m, const struct stored_list *del)
+{
+	GSM_SMSMessage sms;
+	GSM_Error e;
+	int i;
+
+	for (i = 0; i < del->n; i++) {
+		memset(&sms, 0, sizeof(sms));
+		sms.Folder = del->v[i].folder;
+		sms.Location = del->v[i].location;
+		sms.Memory = del->v[i].memory;
+		sms.InboxFolder = del->v[i].inbox;
+		e = GSM_DeleteSMS(m->sm, &sms);
+		/* The dummy phone keeps all parts in one file: later deletes find nothing. */
+		if (e != ERR_NONE && e != ERR_EMPTY && e != ERR_INVALIDLOCATION)
+			log_warnx("modem: %s: deleting message %d: %s", m->name,
+			    sms.Location, GSM_ErrorString(e));
+	}
 }
 
 int
 modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
     enum modem_class *cls)
 {
-	GSM_MultiSMSMessage *batch;
+	GSM_MultiSMSMessage *msms;
+	struct stored_list del = { NULL, 0, 0 };
 	GSM_Error e = ERR_NONE;
-	int i, count = 0, n = 0;
+	int count = 0, n = 0;
 	bool start = true;
 
 	*cls = MODEM_OK;
 	m->incoming = false;
-	if ((batch = calloc(MODEM_BATCH, sizeof(*batch))) == NULL)
+	/* One message buffer (about 260 kB), reused: GetNextSMS keeps its cursor in it. */
+	if ((msms = calloc(1, sizeof(*msms))) == NULL)
 		return -1;
-	/* Read first, delete after: deleting while listing confuses some drivers. */
+	/*
+	 * Commit each message as it is listed; delete only after the listing,
+	 * since deleting while listing confuses some drivers.
+	 */
 	while (count < MODEM_BATCH) {
-		memset(&batch[count], 0, sizeof(batch[count]));
-		if (!start) {
-			batch[count].SMS[0].Folder = batch[count - 1].SMS[0].Folder;
-			batch[count].SMS[0].Location = batch[count - 1].SMS[0].Location;
-		}
-		e = GSM_GetNextSMS(m->sm, &batch[count], start);
+		e = GSM_GetNextSMS(m->sm, msms, start);
 		if (e != ERR_NONE)
 			break;
 		start = false;
 		count++;
+		take_message(m, msms, cb, arg, &n, &del);
 	}
 	if (e != ERR_NONE && e != ERR_EMPTY) {
 		*cls = modem_classify(e);
@@ -389,11 +428,12 @@ modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
 			log_warnx("modem: %s: reading messages: %s", m->name,
 			    GSM_ErrorString(e));
 	}
-	for (i = 0; i < count; i++)
-		take_message(m, &batch[i], cb, arg, &n);
+	if (*cls != MODEM_RESET)
+		delete_stored(m, &del);
 	if (count == MODEM_BATCH)
 		m->incoming = true;	/* more waiting: read again soon */
-	free(batch);
+	free(del.v);
+	free(msms);
 	return *cls == MODEM_RESET ? -1 : n;
 }
 

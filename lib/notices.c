@@ -227,7 +227,7 @@ notices_scan(struct inbound_ctx *ctx, struct notices_result *res,
     struct dz_err *err)
 {
 	struct scan sc;
-	char since[64];
+	char since[64], buf[32];
 	long cutoff;
 	int n, max = SCAN_BATCH, r;
 
@@ -252,7 +252,12 @@ notices_scan(struct inbound_ctx *ctx, struct notices_result *res,
 	}
 	res->scanned = n;
 	res->more = n == max;
-	r = n > 0 ? apply_scan(ctx, &sc, cutoff, res, err) : 0;
+	/* An idle poll (nothing to notice, watermark unchanged) writes nothing. */
+	if (n > 0 && (sc.nrows > 0 || store_meta_get(ctx->store, WATERMARK, buf,
+	    sizeof(buf)) != 1 || strcmp(buf, sc.last) != 0))
+		r = apply_scan(ctx, &sc, cutoff, res, err);
+	else
+		r = 0;
 	free(sc.rows);
 	return r;
 }

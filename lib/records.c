@@ -9,12 +9,18 @@
 
 #include "records.h"
 
+#define RECORDS_NSTMT	8
+
 struct records {
 	char	*path;
 	int	 busy_ms;
 	sqlite3	*db;
 	dev_t	 dev;
 	ino_t	 ino;
+	struct {
+		char		*sql;	/* compared by content: a reload frees the old text */
+		sqlite3_stmt	*st;
+	} cache[RECORDS_NSTMT];
 };
 
 struct records *
@@ -35,6 +41,14 @@ records_new(const char *path, int busy_ms)
 static void
 records_close(struct records *r)
 {
+	int i;
+
+	for (i = 0; i < RECORDS_NSTMT; i++) {
+		sqlite3_finalize(r->cache[i].st);
+		free(r->cache[i].sql);
+		r->cache[i].st = NULL;
+		r->cache[i].sql = NULL;
+	}
 	if (r->db != NULL)
 		sqlite3_close(r->db);
 	r->db = NULL;
@@ -74,6 +88,14 @@ records_open(struct records *r, struct dz_err *err)
 	r->dev = sb.st_dev;
 	r->ino = sb.st_ino;
 	return 0;
+}
+
+/* End the statement's read transaction at once: never hold the writer's lock. */
+static void
+records_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 static void
@@ -120,6 +142,41 @@ row_to_dossier(sqlite3_stmt *st, struct dossier *d)
 	}
 }
 
+/* A prepared statement for sql, compiled once per open of the file. */
+static sqlite3_stmt *
+cached_stmt(struct records *r, const char *sql, struct dz_err *err)
+{
+	int i, slot = -1;
+
+	for (i = 0; i < RECORDS_NSTMT; i++) {
+		if (r->cache[i].sql != NULL && strcmp(r->cache[i].sql, sql) == 0)
+			return r->cache[i].st;
+		if (r->cache[i].sql == NULL && slot == -1)
+			slot = i;
+	}
+	if (slot == -1) {	/* full (many reloads): drop the oldest */
+		slot = 0;
+		sqlite3_finalize(r->cache[0].st);
+		free(r->cache[0].sql);
+		r->cache[0].sql = NULL;
+	}
+	if (sqlite3_prepare_v2(r->db, sql, -1, &r->cache[slot].st, NULL) !=
+	    SQLITE_OK) {
+		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+		sqlite3_finalize(r->cache[slot].st);
+		r->cache[slot].st = NULL;
+		return NULL;
+	}
+	if ((r->cache[slot].sql = strdup(sql)) == NULL) {
+		sqlite3_finalize(r->cache[slot].st);
+		r->cache[slot].st = NULL;
+		dz_err_set(err, "records db: out of memory");
+		return NULL;
+	}
+	return r->cache[slot].st;
+}
+
+/* The statement for sql, reset and bound; finish with records_done. */
 static sqlite3_stmt *
 records_prepare(struct records *r, const char *sql, const char *code,
     const char *since, struct dz_err *err)
@@ -129,8 +186,7 @@ records_prepare(struct records *r, const char *sql, const char *code,
 
 	if (records_open(r, err) == -1)
 		return NULL;
-	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+	if ((st = cached_stmt(r, sql, err)) == NULL) {
 		/* A replaced or corrupt file: start afresh next time. */
 		records_close(r);
 		return NULL;
@@ -156,7 +212,7 @@ records_lookup(struct records *r, const char *sql, const char *code,
 		row_to_dossier(st, d);
 	else if (rc != SQLITE_DONE)
 		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
-	sqlite3_finalize(st);
+	records_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return rc == SQLITE_ROW;
@@ -182,7 +238,7 @@ records_scan(struct records *r, const char *sql, const char *since, int max,
 		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
 		n = -1;
 	}
-	sqlite3_finalize(st);
+	records_done(st);
 	return n;
 }
 
@@ -193,6 +249,6 @@ records_check_sql(struct records *r, const char *sql, struct dz_err *err)
 
 	if ((st = records_prepare(r, sql, NULL, NULL, err)) == NULL)
 		return -1;
-	sqlite3_finalize(st);
+	records_done(st);
 	return 0;
 }
