@@ -89,7 +89,6 @@ modem_put_status(struct gateway *g, struct modem *m)
  * Deadlines for one modem step, enforced from outside libgammu: a hung modem
  * that keeps chattering resets libgammu's own timeouts (DESIGN.md 9a).
  */
-#define GUARD_SEND_EXTRA_S 15	/* beyond send_timeout; stays under WatchdogSec */
 
 static void
 guard(struct modem *m, int seconds)
@@ -343,8 +342,10 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 	}
 	if (r == -1)
 		log_warnx("%s", err.msg);
-	if (cls == MODEM_RESET)
+	if (cls == MODEM_RESET) {
+		dz_strlcpy(m->last_error, error, sizeof(m->last_error));
 		modem_fail(g, m);
+	}
 }
 
 /* Send at most one message through m. Returns true if one was taken. */
@@ -377,10 +378,11 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 		return false;
 	}
 	ucs2 = c->sms.charset == TEXT_UNICODE || !text_is_gsm7(msg->text);
-	guard(m, m->conf.send_timeout + GUARD_SEND_EXTRA_S);
+	/* send_timeout bounds the whole send, stuck inside GSM_SendSMS or not. */
+	guard(m, m->conf.send_timeout);
 	cls = modem_send(m, msg->number, msg->text, ucs2, &parts, error,
 	    sizeof(error));
-	if (unguard(m, m->conf.send_timeout + GUARD_SEND_EXTRA_S)) {
+	if (unguard(m, m->conf.send_timeout)) {
 		cls = MODEM_RESET;
 		dz_strlcpy(error, m->last_error, sizeof(error));
 	}

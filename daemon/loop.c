@@ -25,8 +25,12 @@ on_signal(int sig)
 
 	if (sig == SIGHUP)
 		want_reload = 1;
-	else
+	else {
 		want_quit = 1;
+		/* Stopping: do not wait out a modem call stuck inside libgammu. */
+		if (guard_fn != NULL)
+			guard_fn(guard_arg);
+	}
 	(void)!write(wake_fd[1], "", 1);
 	errno = saved;
 }

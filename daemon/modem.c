@@ -104,8 +104,8 @@ modem_classify(GSM_Error e)
 static enum modem_class
 classify_cms(int code)
 {
-	static const int permanent[] = { 1, 8, 10, 21, 29, 30, 50, 96, 97, 111,
-	    304, 305, 330, 500 };
+	static const int permanent[] = { 1, 8, 10, 21, 28, 29, 30, 50, 96, 97,
+	    111, 304, 305, 330, 500 };
 	size_t i;
 
 	for (i = 0; i < nitems(permanent); i++)

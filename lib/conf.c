@@ -141,7 +141,7 @@ static const struct conf_key modem_keys[] = {
 	{ "poll_interval", CT_INT, offsetof(struct conf_modem, poll_interval), .min = 1, .max = 3600, .def = 30 },
 	{ "send_timeout", CT_INT, offsetof(struct conf_modem, send_timeout), .min = 5, .max = 100, .def = 60 },
 	{ "status_interval", CT_INT, offsetof(struct conf_modem, status_interval), .min = 10, .max = 86400, .def = 300 },
-	{ "step_timeout", CT_INT, offsetof(struct conf_modem, step_timeout), .min = 5, .max = 100, .def = 60 },
+	{ "step_timeout", CT_INT, offsetof(struct conf_modem, step_timeout), .min = 5, .max = 100, .def = 30 },
 };
 
 static const char *const status_fields[] = { "code", "text", "notice", "final", "done" };
