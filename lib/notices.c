@@ -81,7 +81,10 @@ office_template(const struct conf *c, const char *office, bool reminder)
 	return reminder ? c->templates.reminder : c->templates.notice;
 }
 
-/* Queue a notice (n = 0) or reminder n to number; returns the outbox id or -1. */
+/*
+ * Queue a notice (n = 0) or reminder n to number; returns the outbox id, -1 on a
+ * database error, or -2 if the text cannot be rendered (a permanent problem).
+ */
 static int64_t
 queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
     const char *number, int n, struct dz_err *err)
@@ -100,7 +103,7 @@ queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
 	snprintf(ns, sizeof(ns), "%d", n);
 	if (template_render(office_template(c, d->office, n > 0), v, nitems(v),
 	    text, sizeof(text), err) == -1)
-		return -1;
+		return -2;
 	capped = store_proactive_count(ctx->store, number, ctx->day_start) >=
 	    c->notices.per_number_per_day;
 	if ((id = inbound_queue(ctx, LANE_NOTICE, number, text, 0, 0, err)) == -1)
@@ -151,8 +154,14 @@ process_ready(struct inbound_ctx *ctx, const struct dossier *d, long cutoff,
 	if (why != NULL) {
 		dz_strlcpy(n.outcome, why, sizeof(n.outcome));
 		res->skipped++;
+	} else if ((n.outbox_id = queue_notice(ctx, d, n.number, 0, err)) == -2) {
+		/* Never blocks the scan: counted, visible in the ledger. */
+		n.outbox_id = 0;
+		dz_strlcpy(n.outcome, "skipped: text could not be rendered",
+		    sizeof(n.outcome));
+		res->skipped++;
 	} else {
-		if ((n.outbox_id = queue_notice(ctx, d, n.number, 0, err)) == -1)
+		if (n.outbox_id == -1)
 			return -1;
 		dz_strlcpy(n.outcome, "queued", sizeof(n.outcome));
 		if (c->notices.nreminders > 0)
@@ -295,8 +304,11 @@ remind_one(struct inbound_ctx *ctx, struct notice_row *n, const struct dossier *
 	dz_strlcpy(r.outcome, "queued", sizeof(r.outcome));
 	r.n = i;
 	r.created_at = ctx->now;
-	if ((r.outbox_id = queue_notice(ctx, d, r.number, i, err)) == -1 ||
-	    store_notice_add(ctx->store, &r, err) == -1)
+	if ((r.outbox_id = queue_notice(ctx, d, r.number, i, err)) == -2) {
+		res->stopped++;	/* the reminder text cannot be rendered: end the series */
+		return store_notice_reschedule(ctx->store, n->id, 0, err);
+	}
+	if (r.outbox_id == -1 || store_notice_add(ctx->store, &r, err) == -1)
 		return -1;
 	res->reminders++;
 	if (i < c->notices.nreminders) {

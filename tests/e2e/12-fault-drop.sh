@@ -51,7 +51,8 @@ sleep 1	# let the command reach the (hung) modem
 t3=$(now)
 fm drop >/dev/null || fail "drop"
 fm resume >/dev/null || fail "resume"
-DROP_BOUND=15
+# The send is abandoned at send_timeout (15 s here), then the modem reopened.
+DROP_BOUND=20
 wait_delivered $DROP_BOUND +84912120009 ||
     fail "a drop during a command went unnoticed for over $DROP_BOUND s ($(sql "SELECT state, attempts, last_error FROM outbox WHERE number = '+84912120009'"); the modem's last exchanges: $(fm_trace_tail 3))"
 rec3=$(recovery_summary "$t3" "the drop")
