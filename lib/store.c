@@ -789,11 +789,11 @@ store_notice_reschedule(struct store *s, int64_t id, time_t next_at,
 	return step_done(s, st, err, "notice reschedule");
 }
 
-int
-store_proactive_count(struct store *s, const char *number, time_t since)
+/* SELECT count(*) with ?1 number, ?2 since and, if the SQL has it, ?3 (text3, else int3). */
+static int
+count_rows(struct store *s, const char *sql, const char *number, time_t since,
+    const char *text3, int int3)
 {
-	static const char sql[] = "SELECT count(*) FROM outbox WHERE number = ?"
-	    " AND created_at >= ? AND lane IN (2, 3)";
 	sqlite3_stmt *st;
 	int n = -1;
 
@@ -801,10 +801,25 @@ store_proactive_count(struct store *s, const char *number, time_t since)
 		return -1;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
+	if (sqlite3_bind_parameter_count(st) >= 3) {
+		if (text3 != NULL)
+			sqlite3_bind_text(st, 3, text3, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int(st, 3, int3);
+	}
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	return n;
+}
+
+int
+store_proactive_count(struct store *s, const char *number, time_t since)
+{
+	static const char sql[] = "SELECT count(*) FROM outbox WHERE number = ?"
+	    " AND created_at >= ? AND lane IN (2, 3)";
+
+	return count_rows(s, sql, number, since, NULL, 0);
 }
 
 int
@@ -831,18 +846,8 @@ store_audit_count(struct store *s, const char *number, const char *outcomes,
 {
 	static const char sql[] = "SELECT count(*) FROM audit WHERE number = ?"
 	    " AND at >= ? AND instr(',' || ? || ',', ',' || outcome || ',') > 0";
-	sqlite3_stmt *st;
-	int n = -1;
 
-	if ((st = prep(s, sql, NULL)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_text(st, 3, outcomes, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return count_rows(s, sql, number, since, outcomes, 0);
 }
 
 int
@@ -851,18 +856,8 @@ store_outbox_count(struct store *s, const char *number, enum lane lane,
 {
 	static const char sql[] = "SELECT count(*) FROM outbox WHERE number = ?"
 	    " AND created_at >= ? AND lane = ?";
-	sqlite3_stmt *st;
-	int n = -1;
 
-	if ((st = prep(s, sql, NULL)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int(st, 3, lane);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return count_rows(s, sql, number, since, NULL, lane);
 }
 
 int
