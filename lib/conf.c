@@ -90,9 +90,9 @@ static const struct conf_key keys[] = {
 	{ "templates.rate_limited", CT_STR, T(rate_limited), .sdef =
 	    "Số này đã tra cứu quá số lần cho phép. Vui lòng thử lại sau." },
 	{ "templates.notice", CT_STR, T(notice), .sdef =
-	    "Hồ sơ {code} đã có kết quả. Mời ông/bà đến nhận tại {office}. Soạn TC để ngừng nhận tin." },
+	    "Hồ sơ {code} đã có kết quả. Mời đến nhận tại {office}. Soạn TC để ngừng nhận tin." },
 	{ "templates.reminder", CT_STR, T(reminder), .sdef =
-	    "Nhắc lần {n}: kết quả hồ sơ {code} đang chờ ông/bà tại {office}. Soạn TC để ngừng nhận tin." },
+	    "Nhắc lần {n}: kết quả hồ sơ {code} đang chờ tại {office}. Soạn TC để ngừng." },
 	{ "templates.staff_denied", CT_STR, T(staff_denied), .sdef =
 	    "Sai mã PIN hoặc số không được phép." },
 	{ "templates.staff_status", CT_STR, T(staff_status), .sdef =

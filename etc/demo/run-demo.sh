@@ -17,7 +17,7 @@ cat > "$D/dossierd.conf" <<CONF
 modems = ( { name = "demo"; device = "$D/dummy"; connection = "none"; model = "dummy"; poll_interval = 1; } );
 records = { path = "$D/records.db"; };
 state = { path = "$D/state.db"; };
-sms = { charset = "ascii"; per_minute = 120; };
+sms = { charset = "ascii"; per_minute = 600; };
 CONF
 "$DOSSIERD" -n -c "$D/dossierd.conf" || exit 1
 "$DOSSIERD" -f -c "$D/dossierd.conf" > "$D/dossierd.log" 2>&1 &
@@ -44,8 +44,9 @@ ctl inject 0977123456 "1.001612.000.00.00.H48 la ma gi?"
 ctl inject 0987654321 "000 00 12 H39 261120 2, 0000012H392611010003"
 ctl inject 0909555666 "tra cuu 000.00.15.h39-261115-7"
 n=6
-wait_for 30 "[ \"\$(q \"SELECT count(*) FROM inbox WHERE state = 'handled'\")\" = $n ] &&
-    [ \"\$(q \"SELECT count(*) FROM outbox WHERE state IN ('queued', 'retry', 'sending')\")\" = 0 ]" ||
+# Replies go ahead of the ready notices the first scan of the sample records queued.
+wait_for 60 "[ \"\$(q \"SELECT count(*) FROM inbox WHERE state = 'handled'\")\" = $n ] &&
+    [ \"\$(q \"SELECT count(*) FROM outbox WHERE lane = 0 AND state IN ('queued', 'retry', 'sending')\")\" = 0 ]" ||
     { echo "demo: not all messages were answered; see $D/dossierd.log" >&2; exit 1; }
 
 echo
@@ -57,6 +58,12 @@ q "SELECT id, sender, text FROM inbox ORDER BY id" | while IFS='|' read -r id se
 		printf '  gateway -> %s (%s SMS):  %s\n' "$to" "$parts" "$body"
 	done
 done
+echo
+echo "=== Ready-for-pickup notices (the first scan of the records: results ready in the"
+echo "    last notices.backfill_days days), e.g.:"
+q "SELECT number, text FROM outbox WHERE lane = 2 ORDER BY id LIMIT 2" |
+    while IFS='|' read -r to body; do printf '  gateway -> %s:  %s\n' "$to" "$body"; done
+echo "  ($(q "SELECT count(*) FROM notices WHERE outcome = 'queued'") queued, $(q "SELECT count(*) FROM outbox WHERE lane = 2 AND state = 'sent'") sent so far, $(q "SELECT count(*) FROM notices WHERE outcome LIKE 'skipped%'") skipped: no consent or no mobile number)"
 echo
 "$DOSSIERCTL" -c "$D/dossierd.conf" status
 kill -TERM $pid
