@@ -30,7 +30,7 @@ static const struct conf_key keys[] = {
 	{ "records.path", CT_STR, O(records.path), .sdef = "/var/lib/dossierd/records.db" },
 	{ "records.lookup_sql", CT_STR, O(records.lookup_sql), .sdef =
 	    "SELECT code, procedure, phone, office, status, received_at, due_at,"
-	    " finished_at, returned_at FROM dossiers WHERE code = :code" },
+	    " finished_at, returned_at, notify_sms FROM dossiers WHERE code = :code" },
 	{ "records.ready_sql", CT_STR, O(records.ready_sql), .sdef =
 	    "SELECT code, procedure, phone, office, status, received_at, due_at,"
 	    " finished_at, returned_at, notify_sms, updated_at FROM dossiers"

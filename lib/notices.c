@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Ready-for-pickup notices and reminders: scan the records for changes, ledger, queue. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,10 @@ struct scan {
 	const struct conf	*conf;
 	struct ready		*rows;
 	size_t			 nrows, cap;
-	char			 first[32], last[32];	/* updated_at range seen */
+	const char		*watermark;	/* NULL on the first scan */
+	int			 fresh;		/* rows past the watermark */
+	bool			 more;		/* stopped at SCAN_BATCH fresh rows */
+	char			 last[32];	/* updated_at of the last row taken */
 	bool			 oom;
 };
 
@@ -41,8 +45,19 @@ scan_cb(const struct dossier *d, void *arg)
 	struct scan *sc = arg;
 	struct ready *r;
 
-	if (sc->first[0] == '\0')
-		dz_strlcpy(sc->first, d->updated_at, sizeof(sc->first));
+	/*
+	 * Only rows past the watermark count toward the batch: the rows of the
+	 * re-read margin are read every time and must never fill it, or the
+	 * watermark could not move past a burst of changes.
+	 */
+	if (sc->watermark == NULL || strcmp(d->updated_at, sc->watermark) > 0) {
+		if (sc->fresh == SCAN_BATCH &&
+		    strcmp(d->updated_at, sc->last) != 0) {
+			sc->more = true;
+			return 1;
+		}
+		sc->fresh++;
+	}
 	dz_strlcpy(sc->last, d->updated_at, sizeof(sc->last));
 	if (d->status < 1 || d->status > CONF_NSTATUS ||
 	    !sc->conf->statuses[d->status].notice)
@@ -87,7 +102,7 @@ office_template(const struct conf *c, const char *office, bool reminder)
  */
 static int64_t
 queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
-    const char *number, int n, struct dz_err *err)
+    const char *number, int n, struct notices_result *res, struct dz_err *err)
 {
 	const struct conf *c = ctx->conf;
 	char text[1024], due[16], ns[16];
@@ -97,6 +112,7 @@ queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
 		{ "due", due }, { "n", ns },
 	};
 	int64_t id;
+	int sent;
 	bool capped;
 
 	policy_format_day(d->due_at, due, sizeof(due));
@@ -104,14 +120,17 @@ queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
 	if (template_render(office_template(c, d->office, n > 0), v, nitems(v),
 	    text, sizeof(text), err) == -1)
 		return -2;
-	capped = store_proactive_count(ctx->store, number, ctx->day_start) >=
-	    c->notices.per_number_per_day;
+	if ((sent = store_proactive_count(ctx->store, number, ctx->day_start)) == -1)
+		return dz_err_set(err, "state db: counting messages to a number failed");
+	capped = sent >= c->notices.per_number_per_day;
 	if ((id = inbound_queue(ctx, LANE_NOTICE, number, text, 0, 0, err)) == -1)
 		return -1;
 	/* Over the daily cap for this number: it goes when tomorrow's window opens. */
 	if (capped && store_outbox_delay(ctx->store, id, ctx->day_start + 86400 +
 	    c->notices.window_start * 60, err) == -1)
 		return -1;
+	if (capped)
+		res->deferred++;
 	return id;
 }
 
@@ -144,8 +163,10 @@ process_ready(struct inbound_ctx *ctx, const struct dossier *d, long cutoff,
 	const char *why;
 	int r;
 
-	if ((r = store_notice_exists(ctx->store, d->code, "ready", 0)) != 0)
-		return r;	/* already noticed (or skipped) once: never again */
+	if ((r = store_notice_exists(ctx->store, d->code, "ready", 0)) == -1)
+		return dz_err_set(err, "state db: reading the notices ledger failed");
+	if (r == 1)
+		return 0;	/* already noticed (or skipped) once: never again */
 	memset(&n, 0, sizeof(n));
 	dz_strlcpy(n.code, d->code, sizeof(n.code));
 	dz_strlcpy(n.kind, "ready", sizeof(n.kind));
@@ -154,7 +175,7 @@ process_ready(struct inbound_ctx *ctx, const struct dossier *d, long cutoff,
 	if (why != NULL) {
 		dz_strlcpy(n.outcome, why, sizeof(n.outcome));
 		res->skipped++;
-	} else if ((n.outbox_id = queue_notice(ctx, d, n.number, 0, err)) == -2) {
+	} else if ((n.outbox_id = queue_notice(ctx, d, n.number, 0, res, err)) == -2) {
 		/* Never blocks the scan: counted, visible in the ledger. */
 		n.outbox_id = 0;
 		dz_strlcpy(n.outcome, "skipped: text could not be rendered",
@@ -172,10 +193,13 @@ process_ready(struct inbound_ctx *ctx, const struct dossier *d, long cutoff,
 	return store_notice_add(ctx->store, &n, err) == -1 ? -1 : 0;
 }
 
-/* Read the watermark, or set up the first one from notices.backfill_days. */
+/*
+ * Where this scan starts (since) and the stored watermark (wm, "" before the
+ * first scan); sets up the backfill cutoff from notices.backfill_days.
+ */
 static int
-watermark(struct inbound_ctx *ctx, char *since, size_t sincesz, long *cutoff,
-    struct dz_err *err)
+watermark(struct inbound_ctx *ctx, char *since, size_t sincesz, char *wm,
+    size_t wmsz, long *cutoff, struct dz_err *err)
 {
 	char buf[32];
 
@@ -187,8 +211,9 @@ watermark(struct inbound_ctx *ctx, char *since, size_t sincesz, long *cutoff,
 	}
 	if (policy_parse_day(buf, cutoff) == -1)
 		*cutoff = 0;
-	if (store_meta_get(ctx->store, WATERMARK, buf, sizeof(buf)) == 1)
-		policy_iso_minus(buf, RESCAN_MARGIN, since, sincesz);
+	wm[0] = '\0';
+	if (store_meta_get(ctx->store, WATERMARK, wm, wmsz) == 1)
+		policy_iso_minus(wm, RESCAN_MARGIN, since, sincesz);
 	else
 		dz_strlcpy(since, buf, sincesz);	/* first poll: the backfill window */
 	return 0;
@@ -236,34 +261,28 @@ notices_scan(struct inbound_ctx *ctx, struct notices_result *res,
     struct dz_err *err)
 {
 	struct scan sc;
-	char since[64], buf[32];
+	char since[64], wm[32];
 	long cutoff;
-	int n, max = SCAN_BATCH, r;
+	int n, r;
 
 	memset(res, 0, sizeof(*res));
-	if (watermark(ctx, since, sizeof(since), &cutoff, err) == -1)
+	if (watermark(ctx, since, sizeof(since), wm, sizeof(wm), &cutoff,
+	    err) == -1)
 		return -1;
-	for (;;) {
-		memset(&sc, 0, sizeof(sc));
-		sc.conf = ctx->conf;
-		/* Read everything first: no state write inside the records read. */
-		n = records_scan(ctx->records, ctx->conf->records.ready_sql, since,
-		    max, scan_cb, &sc, err);
-		if (n == -1 || sc.oom) {
-			free(sc.rows);
-			return n == -1 ? -1 : dz_err_set(err, "notices: out of memory");
-		}
-		/* A full batch all at one timestamp cannot move the watermark: read more. */
-		if (n < max || strcmp(sc.first, sc.last) != 0 || max >= 64 * SCAN_BATCH)
-			break;
+	memset(&sc, 0, sizeof(sc));
+	sc.conf = ctx->conf;
+	sc.watermark = wm[0] != '\0' ? wm : NULL;
+	/* Read everything first: no state write inside the records read. */
+	n = records_scan(ctx->records, ctx->conf->records.ready_sql, since,
+	    INT_MAX, scan_cb, &sc, err);
+	if (n == -1 || sc.oom) {
 		free(sc.rows);
-		max *= 4;
+		return n == -1 ? -1 : dz_err_set(err, "notices: out of memory");
 	}
-	res->scanned = n;
-	res->more = n == max;
+	res->scanned = sc.more ? n - 1 : n;	/* not the row that stopped the batch */
+	res->more = sc.more;
 	/* An idle poll (nothing to notice, watermark unchanged) writes nothing. */
-	if (n > 0 && (sc.nrows > 0 || store_meta_get(ctx->store, WATERMARK, buf,
-	    sizeof(buf)) != 1 || strcmp(buf, sc.last) != 0))
+	if (n > 0 && (sc.nrows > 0 || strcmp(wm, sc.last) != 0))
 		r = apply_scan(ctx, &sc, cutoff, res, err);
 	else
 		r = 0;
@@ -304,7 +323,7 @@ remind_one(struct inbound_ctx *ctx, struct notice_row *n, const struct dossier *
 	dz_strlcpy(r.outcome, "queued", sizeof(r.outcome));
 	r.n = i;
 	r.created_at = ctx->now;
-	if ((r.outbox_id = queue_notice(ctx, d, r.number, i, err)) == -2) {
+	if ((r.outbox_id = queue_notice(ctx, d, r.number, i, res, err)) == -2) {
 		res->stopped++;	/* the reminder text cannot be rendered: end the series */
 		return store_notice_reschedule(ctx->store, n->id, 0, err);
 	}
@@ -335,8 +354,11 @@ notices_remind(struct inbound_ctx *ctx, struct notices_result *res,
 		if ((r = store_notice_due(ctx->store, ctx->now, &n, err)) <= 0)
 			return r;
 		for (i = 1; i <= c->notices.nreminders; i++)
-			if (store_notice_exists(ctx->store, n.code, "reminder", i) == 0)
+			if ((r = store_notice_exists(ctx->store, n.code,
+			    "reminder", i)) != 1)
 				break;
+		if (i <= c->notices.nreminders && r == -1)
+			return dz_err_set(err, "state db: reading the notices ledger failed");
 		/* The live status, read just before deciding (outside the state transaction). */
 		r = i <= c->notices.nreminders ? records_lookup(ctx->records,
 		    c->records.lookup_sql, n.code, &d, err) : 0;

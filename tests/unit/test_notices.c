@@ -860,6 +860,7 @@ test_daily_cap(void)
 	struct dz_err err;
 	char records[64];
 	size_t i;
+	int held;
 
 	tmp_name(records, sizeof(records), "records");
 	for (i = 0; i < nitems(cases); i++)
@@ -874,6 +875,9 @@ test_daily_cap(void)
 	    "broadcast", f.ctx.day_start, 0, 0, &err) > 0);
 	scan(&f, &res);
 	CHECK_RES(res, (int)nitems(cases), (int)nitems(cases), 0, 0, 0);
+	for (i = 0, held = 0; i < nitems(cases); i++)
+		held += cases[i].held;
+	CHECK_INT(res.deferred, held);
 	for (i = 0; i < nitems(cases); i++) {
 		outbox_of(&f, cases[i].row.code, "ready", 0, &o);
 		if ((o.next_at != f.ctx.now) != cases[i].held)
@@ -1018,17 +1022,13 @@ test_reminder_stops(void)
 		    true },
 		{ "no number", "UPDATE dossiers SET phone = NULL", false, true },
 		{ "opted out", NULL, true, true },
-		/* Seen only where records.lookup_sql returns notify_sms. */
+		/* The default records.lookup_sql returns notify_sms. */
 		{ "consent withdrawn", "UPDATE dossiers SET notify_sms = 0", false,
 		    true },
 		/* Another mobile number: the reminder goes to the live one. */
 		{ "new number", "UPDATE dossiers SET phone = '0987 000 111'", false,
 		    false },
 	};
-	/* The default lookup_sql and notify_sms. */
-	static const char lookup_notify[] = "lookup_sql = \"SELECT code,"
-	    " procedure, phone, office, status, received_at, due_at, finished_at,"
-	    " returned_at, notify_sms FROM dossiers WHERE code = :code\";";
 	const struct row row = { M_CODE, "0912 345 678", OFFICE_TIEN, 9, 1,
 	    "2026-11-26T09:00:00", "2026-11-26T09:00:00" };
 	struct fx f;
@@ -1042,7 +1042,8 @@ test_reminder_stops(void)
 	for (i = 0; i < nitems(cases); i++) {
 		tmp_name(records, sizeof(records), "records");
 		make_records(records, &row, 1);
-		setup_rec(&f, records, lookup_notify,
+		/* The default records group: its lookup_sql must carry notify_sms. */
+		setup(&f, records,
 		    "notices = { day_seconds = 10; reminder_days = [1, 2]; };\n");
 		t0 = f.ctx.now;
 		scan(&f, &res);
@@ -1194,9 +1195,47 @@ test_batches(void)
 	remove_db(records);
 }
 
+/* More than a batch of changes within the re-read margin must not stall the scan. */
+static void
+test_burst(void)
+{
+	static const char burst[] =
+	    "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s"
+	    " WHERE i < 5999) INSERT INTO dossiers (code, phone, office, status,"
+	    " updated_at) SELECT printf('000.00.12.H39-261125-%04d', i),"
+	    " '0905000000', 'x', 4, strftime('%Y-%m-%dT%H:%M:%S',"
+	    " '2026-11-25 10:00:00', '+' || (i / 60) || ' seconds') FROM s";
+	const struct row row = { M_CODE, "0912 345 678", OFFICE_TIEN, 9, 1,
+	    "2026-11-25T11:00:00", "2026-11-25T11:00:00" };
+	struct fx f;
+	struct notices_result res;
+	char records[64], wm[32];
+	int polls;
+
+	tmp_name(records, sizeof(records), "records");
+	make_records(records, &row, 1);
+	rec_exec(records, burst);	/* 6000 changes in 100 s */
+	setup(&f, records, "");
+	for (polls = 1; polls <= 5; polls++) {
+		scan(&f, &res);
+		if (res.queued == 1)
+			break;
+		CHECK(res.more);
+	}
+	CHECK(polls <= 2);
+	CHECK_INT(res.queued, 1);
+	CHECK_STR(watermark(&f, wm), "2026-11-25T11:00:00");
+	scan(&f, &res);
+	CHECK_INT(res.queued, 0);
+	CHECK(!res.more);
+	teardown(&f);
+	remove_db(records);
+}
+
 int
 main(void)
 {
+	test_burst();
 	test_scan();
 	test_backfill_days();
 	test_offices();
