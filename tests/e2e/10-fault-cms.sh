@@ -30,7 +30,7 @@ temp_rec=$(fm_recovery send_failed)
 wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
 [ "$(sql "SELECT sum(attempts) FROM outbox")" = $((5 + 5)) ] || fail "attempts: $(sql "SELECT number, attempts FROM outbox")"
 grep -q 'network refused: +CMS ERROR 38; retry in' "$T/dossierd.log" || fail "no retry logged for +CMS ERROR 38"
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 
 # --- permanent: one message fails after 2 attempts; another one does not wait ---
 perm_fail=""
@@ -68,7 +68,7 @@ for code in 21 96 28; do
 done
 [ -z "$perm_fail" ] || fail "permanent +CMS errors:$perm_fail"
 wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
-fm_check_exactly_once +84912200021 +84912200096 +84912200028 >/dev/null
+fm_check_exactly_once +84912200021 +84912200096 +84912200028
 grep -q 'connected again' "$T/dossierd.log" && fail "a +CMS error made dossierd reconnect"
 stop_daemon
 echo "10-fault-cms: ok (recovered in $temp_rec s after the last temporary refusal; $perm_lat)"

@@ -35,6 +35,6 @@ wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
 wait_for 10 "[ \"\$(fm_stat stored)\" = 0 ]" || fail "message left on the SIM"
 kill -0 "$DPID" 2>/dev/null || fail "dossierd exited"
 wait_for 15 "ctl_status | grep -q 'modem usb0: ready'" || fail "status not ready again: $(ctl_status | head -2)"
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 stop_daemon
 echo "11-fault-hang: ok (hang seen in $seen s; recovered: $rec)"

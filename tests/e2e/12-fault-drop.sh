@@ -60,6 +60,6 @@ wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
 wait_for 10 "[ \"\$(fm_stat stored)\" = 0 ]" || fail "message left on the SIM"
 [ "$(grep -c 'connected again' "$T/dossierd.log")" -ge 3 ] || fail "expected three reconnects"
 kill -0 "$DPID" 2>/dev/null || fail "dossierd exited"
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 stop_daemon
 echo "12-fault-drop: ok (idle drop: $rec1; drop with a queue: $rec2; drop during a command: $rec3; $cpu_pct% CPU after the idle drop)"

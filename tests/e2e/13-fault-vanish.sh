@@ -34,6 +34,6 @@ wait_for 10 "[ \"\$(fm_stat stored)\" = 0 ]" || fail "message left on the SIM"
 wait_for 15 "ctl_status | grep -q 'modem usb0: ready'" || fail "status not ready again: $(ctl_status | head -2)"
 ctl_status | grep -q 'reconnects [1-9]' || fail "reconnect not counted: $(ctl_status | head -1)"
 attempts=$(grep -c 'reconnecting in' "$T/dossierd.log")
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 stop_daemon
 echo "13-fault-vanish: ok (seen in $seen s; $attempts connection attempts failed; recovered: $rec)"

@@ -47,6 +47,6 @@ rec3=$(recovery_summary garbage)
 wait_for 20 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
 wait_for 10 "[ \"\$(fm_stat stored)\" = 0 ]" || fail "message left on the SIM"
 kill -0 "$DPID" 2>/dev/null || fail "dossierd exited"
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 stop_daemon
 echo "14-fault-garbage: ok ($(fm_stat garbage_lines) junk lines; idle URC flood: $rec1; URC flood in traffic: $rec2; random junk: $rec3)"

@@ -44,6 +44,6 @@ wait_for 15 "[ \"\$(fm_stat stored)\" = 0 ] && [ \"\$(fm_stat pending)\" = 0 ]" 
 wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
 [ "$(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'")" = $((2 * cap)) ] || fail "filler messages in the inbox: $(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'"), want $((2 * cap))"
 [ "$(sql "SELECT count(*) FROM outbox WHERE number LIKE '%FILLER%'")" = 0 ] || fail "answered an alphanumeric sender"
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 stop_daemon
 echo "15-fault-simfull: ok (SIM of $cap; while running: $rec1; at start-up: $rec2)"

@@ -29,6 +29,6 @@ wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
 wait_for 15 "ctl_status | grep -q 'network home'" || fail "status does not show the network back: $(ctl_status | head -2)"
 refused=$(fm_count send_failed code 331)
 grep -q 'reconnecting' "$T/dossierd.log" && fail "a lost network made dossierd reconnect"
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 stop_daemon
 echo "16-fault-network: ok ($refused sends refused with 331; recovered: $rec)"

@@ -29,6 +29,6 @@ fm signal rssi:=20 >/dev/null || fail "signal"
 wait_for 15 "[ \"\$(sig)\" = $normal ]" || fail "normal signal not shown again: $(ctl_status | head -1)"
 back=$(elapsed "$t1")
 wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
-fm_check_exactly_once >/dev/null
+fm_check_exactly_once
 stop_daemon
 echo "18-fault-signal: ok (low signal shown as $low% after $seen s, normal $normal% again after $back s)"
