@@ -27,6 +27,8 @@
 #include "records.h"
 #include "store.h"
 
+#include "fixture.h"
+
 static void
 die(const char *what, const char *msg)
 {
@@ -34,56 +36,17 @@ die(const char *what, const char *msg)
 	exit(1);
 }
 
-/* Thursday 2026-11-26 14:35 local time, as the unit tests use. */
-static void
-fixed_clock(struct inbound_ctx *ctx)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = 2026 - 1900;
-	tm.tm_mon = 10;
-	tm.tm_mday = 26;
-	tm.tm_isdst = -1;
-	ctx->day_start = mktime(&tm);
-	ctx->today = policy_tm_day(&tm);
-	tm.tm_hour = 14;
-	tm.tm_min = 35;
-	tm.tm_isdst = -1;
-	ctx->now = mktime(&tm);
-}
-
-static void
-remove_db(const char *path)
-{
-	char side[600];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-journal", path);
-	unlink(side);
-}
-
 int
 main(int argc, char **argv)
 {
 	const char *tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	char state[512], confpath[512];
-	struct inbound_ctx ctx;
+	struct fx fx;
 	struct inbound_result res;
 	struct in_part p;
 	struct dz_err err;
-	struct conf conf;
-	struct store *store;
-	struct records *records;
 	struct timespec t0, t1;
 	long k, i, found = 0, not_found = 0;
 	bool want_found;
-	FILE *f;
-	int fd;
 
 	if (argc != 5 || (k = atol(argv[2])) <= 0 ||
 	    (strcmp(argv[4], "found") != 0 && strcmp(argv[4], "notfound") != 0)) {
@@ -93,38 +56,9 @@ main(int argc, char **argv)
 	}
 	want_found = strcmp(argv[4], "found") == 0;
 
-	snprintf(state, sizeof(state), "%s/bench-state-XXXXXX", tmpdir);
-	if ((fd = mkstemp(state)) == -1)
-		die(state, "mkstemp failed");
-	close(fd);
-	unlink(state);	/* store_open creates it */
-	snprintf(confpath, sizeof(confpath), "%s/bench-conf-XXXXXX", tmpdir);
-	if ((fd = mkstemp(confpath)) == -1 || (f = fdopen(fd, "w")) == NULL)
-		die(confpath, "cannot create");
-	fprintf(f,
-	    "modems = ( { device = \"%s/bench-phone\"; model = \"dummy\";"
-	    " connection = \"none\"; } );\n"
-	    "records = { path = \"%s\"; };\n"
-	    "state = { path = \"%s\"; };\n"
+	setup_in(&fx, tmpdir, argv[1], "",
 	    "limits = { lookups_per_day = 10000; misses_per_hour = 10000;"
-	    " replies_per_number_per_day = 10000; };\n",
-	    tmpdir, argv[1], state);
-	if (fclose(f) != 0)
-		die(confpath, "write failed");
-	if (conf_load(confpath, &conf, &err) == -1)
-		die("config", err.msg);
-	unlink(confpath);
-	if ((store = store_open(conf.state.path, &err)) == NULL)
-		die("state", err.msg);
-	if ((records = records_new(conf.records.path,
-	    conf.records.busy_timeout)) == NULL)
-		die("records", "out of memory");
-
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.conf = &conf;
-	ctx.store = store;
-	ctx.records = records;
-	fixed_clock(&ctx);
+	    " replies_per_number_per_day = 10000; };\n");
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < k; i++) {
@@ -136,9 +70,9 @@ main(int argc, char **argv)
 		p.total = 1;
 		snprintf(p.text, sizeof(p.text), "HS %s", argv[3]);
 		snprintf(p.modem, sizeof(p.modem), "bench");
-		if (store_inbox_add_part(store, &p, ctx.now, &err) != 1)
+		if (store_inbox_add_part(fx.store, &p, fx.ctx.now, &err) != 1)
 			die("inbox", err.msg);
-		if (inbound_handle_next(&ctx, &res, &err) != 1)
+		if (inbound_handle_next(&fx.ctx, &res, &err) != 1)
 			die("handle", err.msg);
 		found += res.found;
 		not_found += res.not_found;
@@ -147,10 +81,7 @@ main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
-	records_free(records);
-	store_close(store);
-	conf_fini(&conf);
-	remove_db(state);
+	teardown(&fx);
 
 	if ((want_found && found != k) || (!want_found && not_found != k)) {
 		fprintf(stderr, "bench_inbound: %ld found, %ld not found of %ld:"

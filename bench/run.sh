@@ -167,7 +167,8 @@ cg_ir() {
 marginal() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { printf "%.0f", (b - a) / d }'; }
 
 build_benches() {
-	_flags="-std=c11 -O2 -g -Wall -Wextra -include $top_builddir/config.h -I$top_srcdir/lib"
+	_flags="-std=c11 -O2 -g -Wall -Wextra -include $top_builddir/config.h -I$top_srcdir/lib \
+	    -I$top_srcdir/tests/unit"
 	_libs="$(pkg-config --libs sqlite3 libconfig 2>/dev/null || echo -lsqlite3 -lconfig) -lm"
 	for _p in inbound scan; do
 		# shellcheck disable=SC2086

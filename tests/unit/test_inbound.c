@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "conf.h"
 #include "err.h"
 #include "inbound.h"
@@ -54,16 +55,6 @@ static const char rows_sql[] =
     "  'Công an xã Hòa Tiến', 2, '2026-11-25', NULL,"
     "  NULL, NULL, 1, '2026-11-25T08:00:00');";
 
-/* Everything one scenario needs: config, state DB, records, context. */
-struct fx {
-	char			 state[64];
-	struct conf		 conf;
-	struct store		*store;
-	struct records		*records;
-	struct inbound_ctx	 ctx;
-	int			 seq;	/* makes every SMS's SMSC time unique */
-};
-
 /* One queued reply. */
 struct reply {
 	char		 number[STORE_NUM_MAX];
@@ -77,139 +68,18 @@ struct replies {
 	struct reply	 r[8];
 };
 
-static char *
-slurp(const char *path)
-{
-	FILE *f;
-	char *buf;
-	long len;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "cannot open %s (set top_srcdir)\n", path);
-		exit(99);	/* a broken set-up, not a failed test */
-	}
-	CHECK(fseek(f, 0, SEEK_END) == 0);
-	CHECK((len = ftell(f)) > 0);
-	rewind(f);
-	CHECK((buf = malloc((size_t)len + 1)) != NULL);
-	CHECK(fread(buf, 1, (size_t)len, f) == (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* A records database at path, with etc/records-schema.sql and the rows above. */
 static void
 make_records(const char *path)
 {
-	const char *top = getenv("top_srcdir");
-	char schema_path[1024], *schema, *msg = NULL;
-	sqlite3 *db;
-
-	snprintf(schema_path, sizeof(schema_path), "%s/etc/records-schema.sql",
-	    top ? top : ".");
-	schema = slurp(schema_path);
-	unlink(path);
-	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	if (sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, rows_sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "records: %s\n", msg);
-		CHECK(!"records db");
-	}
-	sqlite3_close(db);
-	free(schema);
-}
-
-static void
-remove_db(const char *path)
-{
-	char side[128];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-journal", path);
-	unlink(side);
-}
-
-static void
-tmp_name(char *path, size_t pathsz, const char *what)
-{
-	int fd;
-
-	snprintf(path, pathsz, "/tmp/dz-test-%s-XXXXXX", what);
-	CHECK((fd = mkstemp(path)) != -1);
-	close(fd);
-}
-
-/* Thursday 2026-11-26 14:35 local time. */
-static void
-fixed_clock(struct inbound_ctx *ctx)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = 2026 - 1900;
-	tm.tm_mon = 10;
-	tm.tm_mday = 26;
-	tm.tm_isdst = -1;
-	ctx->day_start = mktime(&tm);
-	ctx->today = policy_tm_day(&tm);
-	tm.tm_hour = 14;
-	tm.tm_min = 35;
-	tm.tm_isdst = -1;
-	ctx->now = mktime(&tm);
-	CHECK(ctx->today == 20783);
-	CHECK(ctx->now - ctx->day_start == 14 * 3600 + 35 * 60);
+	records_db(path, rows_sql);
 }
 
 static void
 setup(struct fx *f, const char *records_path, const char *extra)
 {
-	struct dz_err err;
-	char confpath[64], *text;
-	FILE *fp;
-	int r;
-
-	memset(f, 0, sizeof(*f));
-	tmp_name(f->state, sizeof(f->state), "state");
-	tmp_name(confpath, sizeof(confpath), "conf");
-	CHECK(asprintf(&text,
-	    "modems = ( { device = \"/tmp/dz-phone\"; model = \"dummy\";"
-	    " connection = \"none\"; } );\n"
-	    "records = { path = \"%s\"; };\n"
-	    "state = { path = \"%s\"; };\n"
-	    "%s", records_path, f->state, extra) != -1);
-	CHECK((fp = fopen(confpath, "w")) != NULL);
-	CHECK(fputs(text, fp) >= 0);
-	CHECK(fclose(fp) == 0);
-	free(text);
-	r = conf_load(confpath, &f->conf, &err);
-	unlink(confpath);
-	if (r != 0)
-		fprintf(stderr, "%s\n", err.msg);
-	CHECK_INT(r, 0);
+	setup_rec(f, records_path, "", extra);
 	CHECK_STR(f->conf.records.path, records_path);
-	if ((f->store = store_open(f->conf.state.path, &err)) == NULL)
-		fprintf(stderr, "%s\n", err.msg);
-	CHECK(f->store != NULL);
-	CHECK((f->records = records_new(f->conf.records.path,
-	    f->conf.records.busy_timeout)) != NULL);
-	f->ctx.conf = &f->conf;
-	f->ctx.store = f->store;
-	f->ctx.records = f->records;
-	fixed_clock(&f->ctx);
-}
-
-static void
-teardown(struct fx *f)
-{
-	records_free(f->records);
-	store_close(f->store);
-	conf_fini(&f->conf);
-	remove_db(f->state);
 }
 
 /* Receive one single-part SMS and handle the oldest pending one. */
@@ -262,36 +132,6 @@ replies_of(struct fx *f, int64_t id, struct replies *rs)
 	}
 }
 
-static int
-cb_str(void *arg, int ncol, char **vals, char **names)
-{
-	(void)ncol;
-	(void)names;
-	snprintf(arg, 256, "%s", vals[0] ? vals[0] : "NULL");
-	return 0;
-}
-
-static const char *
-query(struct fx *f, const char *sql, char out[256])
-{
-	struct dz_err err;
-
-	out[0] = '\0';
-	if (store_exec(f->store, sql, cb_str, out, &err) == -1) {
-		fprintf(stderr, "%s: %s\n", sql, err.msg);
-		CHECK(!"store_exec");
-	}
-	return out;
-}
-
-static long long
-query_int(struct fx *f, const char *sql)
-{
-	char out[256];
-
-	return atoll(query(f, sql, out));
-}
-
 /* The inbox row's "kind,outcome,state". */
 static const char *
 inbox_row(struct fx *f, int64_t id, char out[256])
@@ -300,7 +140,7 @@ inbox_row(struct fx *f, int64_t id, char out[256])
 
 	snprintf(sql, sizeof(sql), "SELECT kind || ',' || outcome || ',' || state"
 	    " FROM inbox WHERE id = %lld", (long long)id);
-	return query(f, sql, out);
+	return query(f->store, sql, out);
 }
 
 /* Send text from sender; it must be handled with exactly one reply, which is returned. */
@@ -323,15 +163,6 @@ one_reply(struct fx *f, const char *sender, const char *text, struct replies *rs
 	/* Citizens' replies in the reply lane; accepted staff commands in the staff lane. */
 	CHECK(rs->r[0].lane == LANE_REPLY || rs->r[0].lane == LANE_STAFF);
 	return rs->r[0].text;
-}
-
-static bool
-is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
 }
 
 /* Single-code lookups from the owner and from anyone else. */
@@ -427,13 +258,13 @@ test_lookup(const char *records_path)
 	    " || ',' || owner || ',' || at FROM audit ORDER BY id DESC LIMIT 1");
 	snprintf(want, sizeof(want), "%s,%s,found,1,%lld", OWNER, C1,
 	    (long long)f.ctx.now);
-	CHECK_STR(query(&f, sql, out), want);
+	CHECK_STR(query(f.store, sql, out), want);
 	/* Others' lookups are audited as not the owner. */
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE number = '"
 	    OTHER "' AND owner = 0 AND outcome = 'found'"), 5);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE number = '"
 	    OTHER "' AND outcome IN ('not_found', 'bad_date')"), 2);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE number = '"
 	    OWNER "' AND owner = 1"), 5);
 
 	/* The unknown code in detail. */
@@ -445,7 +276,7 @@ test_lookup(const char *records_path)
 
 	/* Nothing left to handle. */
 	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 0);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM inbox WHERE state = 'pending'"), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM inbox WHERE state = 'pending'"), 0);
 	teardown(&f);
 }
 
@@ -486,7 +317,7 @@ test_commands(const char *records_path)
 		got = one_reply(&f, OTHER, cases[i].text, &rs);
 		CHECK_STR(got, cases[i].want);
 		CHECK(strlen(got) <= 160);
-		CHECK_STR(query(&f, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1",
+		CHECK_STR(query(f.store, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1",
 		    out), cases[i].kind);
 	}
 
@@ -508,7 +339,7 @@ test_commands(const char *records_path)
 	CHECK_INT(res.replies, 0);
 	CHECK_INT(sms(&f, "VIETTEL", C1, &res, &err), 1);
 	CHECK_STR(res.outcome, "alphanumeric sender");
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number IN"
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE number IN"
 	    " ('1900123', '19001234', 'VIETTEL')"), 0);
 
 	/* Opt-out, then back in. */
@@ -517,14 +348,14 @@ test_commands(const char *records_path)
 	CHECK_STR(got, "Da ngung gui thong bao den so nay. Tra cuu van hoat dong."
 	    " Soan DK de nhan lai thong bao.");
 	CHECK(store_is_opted_out(f.store, OWNER));
-	CHECK_STR(query(&f, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1", out),
+	CHECK_STR(query(f.store, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1", out),
 	    "optout");
 	/* Lookups are still answered. */
 	one_reply(&f, OWNER, C1, &rs);
 	got = one_reply(&f, "0912345678", "DK", &rs);
 	CHECK_STR(got, "Da dang ky nhan lai thong bao ve ho so. Soan TC de ngung.");
 	CHECK(!store_is_opted_out(f.store, OWNER));
-	CHECK_STR(query(&f, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1", out),
+	CHECK_STR(query(f.store, "SELECT kind FROM inbox ORDER BY id DESC LIMIT 1", out),
 	    "optin");
 	one_reply(&f, OWNER, "tc", &rs);
 	CHECK(store_is_opted_out(f.store, OWNER));
@@ -565,7 +396,7 @@ test_many_codes(const char *records_path)
 	CHECK(strncmp(rs.r[2].text, "Ho so " C3 ":", 32) == 0);
 	CHECK_STR(rs.r[3].text, "Tin nhan co 4 ma, chi tra loi 3 ma dau."
 	    " Vui long gui cac ma con lai rieng.");
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE code = '" C4 "'"), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE code = '" C4 "'"), 0);
 	teardown(&f);
 
 	setup(&f, records_path, "sms = { max_codes = 1; };\n");
@@ -602,9 +433,9 @@ test_misses_limit(const char *records_path)
 	/* A real code is not answered either while the limit holds. */
 	CHECK_INT(sms(&f, OTHER, C1, &res, &err), 1);
 	CHECK_INT(res.replies, 0);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE number = '"
 	    OTHER "' AND outcome = 'limited'"), 1);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit WHERE number = '"
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE number = '"
 	    OTHER "' AND outcome = 'not_found'"), 2);
 	/* Another number is not affected; help still is answered. */
 	CHECK(strncmp(one_reply(&f, OWNER, CX "005", &rs), "Khong tim thay", 14) == 0);
@@ -703,13 +534,13 @@ test_records_missing(const char *records_path)
 	id = m.id;
 	CHECK_STR(m.text, "tra cuu " C1);
 	CHECK_STR(inbox_row(&f, id, out), "NULL");	/* kind, outcome still NULL */
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM inbox WHERE state = 'pending'"), 1);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM outbox"), 0);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit"), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM inbox WHERE state = 'pending'"), 1);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox"), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit"), 0);
 	/* Again: still not. */
 	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), -1);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM outbox"), 0);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit"), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox"), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit"), 0);
 
 	/* The file appears: the same records object picks it up. */
 	make_records(missing);
@@ -718,7 +549,7 @@ test_records_missing(const char *records_path)
 	replies_of(&f, id, &rs);
 	CHECK_INT(rs.n, 1);
 	CHECK(strstr(rs.r[0].text, "Dang ky khai sinh") != NULL);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM audit"), 1);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit"), 1);
 	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 0);
 	remove_db(missing);
 

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "conf.h"
 #include "err.h"
 #include "inbound.h"
@@ -47,15 +48,6 @@ struct row {
 	const char	*updated_at;
 };
 
-/* Everything one scenario needs: config, state DB, records, context. */
-struct fx {
-	char			 state[64];
-	struct conf		 conf;
-	struct store		*store;
-	struct records		*records;
-	struct inbound_ctx	 ctx;
-};
-
 /* One outbox row. */
 struct obrow {
 	long long	 id;
@@ -75,51 +67,6 @@ struct obrow {
 	CHECK_INT((r).stopped, (stopped_));				\
 	CHECK(!(r).more);						\
 } while (0)
-
-static char *
-slurp(const char *path)
-{
-	FILE *f;
-	char *buf;
-	long len;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "cannot open %s (set top_srcdir)\n", path);
-		exit(99);	/* a broken set-up, not a failed test */
-	}
-	CHECK(fseek(f, 0, SEEK_END) == 0);
-	CHECK((len = ftell(f)) > 0);
-	rewind(f);
-	CHECK((buf = malloc((size_t)len + 1)) != NULL);
-	CHECK(fread(buf, 1, (size_t)len, f) == (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void
-remove_db(const char *path)
-{
-	char side[128];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-journal", path);
-	unlink(side);
-}
-
-static void
-tmp_name(char *path, size_t pathsz, const char *what)
-{
-	int fd;
-
-	snprintf(path, pathsz, "/tmp/dz-test-%s-XXXXXX", what);
-	CHECK((fd = mkstemp(path)) != -1);
-	close(fd);
-}
 
 /* Run sql on the records database, as the records software would. */
 static void
@@ -184,121 +131,14 @@ add_rows(const char *path, const struct row *rows, size_t n)
 static void
 make_records(const char *path, const struct row *rows, size_t n)
 {
-	const char *top = getenv("top_srcdir");
-	char schema_path[1024], *schema;
-
-	snprintf(schema_path, sizeof(schema_path), "%s/etc/records-schema.sql",
-	    top ? top : ".");
-	schema = slurp(schema_path);
-	remove_db(path);
-	rec_exec(path, schema);
-	free(schema);
+	records_db(path, NULL);
 	add_rows(path, rows, n);
-}
-
-/* Thursday 2026-11-26 14:35 local time. */
-static void
-fixed_clock(struct inbound_ctx *ctx)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = 2026 - 1900;
-	tm.tm_mon = 10;
-	tm.tm_mday = 26;
-	tm.tm_isdst = -1;
-	ctx->day_start = mktime(&tm);
-	ctx->today = policy_tm_day(&tm);
-	tm.tm_hour = 14;
-	tm.tm_min = 35;
-	tm.tm_isdst = -1;
-	ctx->now = mktime(&tm);
-	CHECK(ctx->today == 20783);
-	CHECK(ctx->now - ctx->day_start == 14 * 3600 + 35 * 60);
-}
-
-/* Set up with more keys for the records group (rec) and others (extra). */
-static void
-setup_rec(struct fx *f, const char *records_path, const char *rec,
-    const char *extra)
-{
-	struct dz_err err;
-	char confpath[64], *text;
-	FILE *fp;
-	int r;
-
-	memset(f, 0, sizeof(*f));
-	tmp_name(f->state, sizeof(f->state), "state");
-	tmp_name(confpath, sizeof(confpath), "conf");
-	CHECK(asprintf(&text,
-	    "modems = ( { device = \"/tmp/dz-phone\"; model = \"dummy\";"
-	    " connection = \"none\"; } );\n"
-	    "records = { path = \"%s\"; %s };\n"
-	    "state = { path = \"%s\"; };\n"
-	    "%s", records_path, rec, f->state, extra) != -1);
-	CHECK((fp = fopen(confpath, "w")) != NULL);
-	CHECK(fputs(text, fp) >= 0);
-	CHECK(fclose(fp) == 0);
-	free(text);
-	r = conf_load(confpath, &f->conf, &err);
-	unlink(confpath);
-	if (r != 0)
-		fprintf(stderr, "%s\n", err.msg);
-	CHECK_INT(r, 0);
-	if ((f->store = store_open(f->conf.state.path, &err)) == NULL)
-		fprintf(stderr, "%s\n", err.msg);
-	CHECK(f->store != NULL);
-	CHECK((f->records = records_new(f->conf.records.path,
-	    f->conf.records.busy_timeout)) != NULL);
-	f->ctx.conf = &f->conf;
-	f->ctx.store = f->store;
-	f->ctx.records = f->records;
-	fixed_clock(&f->ctx);
 }
 
 static void
 setup(struct fx *f, const char *records_path, const char *extra)
 {
 	setup_rec(f, records_path, "", extra);
-}
-
-static void
-teardown(struct fx *f)
-{
-	records_free(f->records);
-	store_close(f->store);
-	conf_fini(&f->conf);
-	remove_db(f->state);
-}
-
-static int
-cb_str(void *arg, int ncol, char **vals, char **names)
-{
-	(void)ncol;
-	(void)names;
-	snprintf(arg, 256, "%s", vals[0] ? vals[0] : "NULL");
-	return 0;
-}
-
-static const char *
-query(struct fx *f, const char *sql, char out[256])
-{
-	struct dz_err err;
-
-	out[0] = '\0';
-	if (store_exec(f->store, sql, cb_str, out, &err) == -1) {
-		fprintf(stderr, "%s: %s\n", sql, err.msg);
-		CHECK(!"store_exec");
-	}
-	return out;
-}
-
-static long long
-query_int(struct fx *f, const char *sql)
-{
-	char out[256];
-
-	return atoll(query(f, sql, out));
 }
 
 /* The ledger row (code, kind, n) as "outcome|number|outbox_id|next_at", "" if absent. */
@@ -311,7 +151,7 @@ ledger(struct fx *f, const char *code, const char *kind, int n, char out[256])
 	    " || '|' || coalesce(outbox_id, '') || '|' || coalesce(next_at, '')"
 	    " FROM notices WHERE code = '%s' AND kind = '%s' AND n = %d",
 	    code, kind, n);
-	return query(f, sql, out);
+	return query(f->store, sql, out);
 }
 
 /* The ledger's outcome for (code, kind, n), "" if absent. */
@@ -322,7 +162,7 @@ outcome_of(struct fx *f, const char *code, const char *kind, int n, char out[256
 
 	snprintf(sql, sizeof(sql), "SELECT outcome FROM notices WHERE code = '%s'"
 	    " AND kind = '%s' AND n = %d", code, kind, n);
-	return query(f, sql, out);
+	return query(f->store, sql, out);
 }
 
 /* Next reminder of code's ready row relative to ctx.now at the scan (t0), or -1 if none. */
@@ -333,7 +173,7 @@ next_in(struct fx *f, const char *code, time_t t0)
 
 	snprintf(sql, sizeof(sql), "SELECT coalesce(next_at - %lld, -1) FROM"
 	    " notices WHERE code = '%s' AND kind = 'ready'", (long long)t0, code);
-	query(f, sql, out);
+	query(f->store, sql, out);
 	CHECK(out[0] != '\0');	/* the ready row exists */
 	return atoll(out);
 }
@@ -344,7 +184,7 @@ count(struct fx *f, const char *table)
 	char sql[64];
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	return query_int(f, sql);
+	return query_int(f->store, sql);
 }
 
 static int
@@ -430,15 +270,6 @@ remind(struct fx *f, time_t now, struct notices_result *res)
 	CHECK_INT(res->scanned, 0);
 	CHECK_INT(res->queued, 0);
 	CHECK_INT(res->skipped, 0);
-}
-
-static bool
-is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
 }
 
 #define R_READY		"000.00.12.H39-261120-0001"
@@ -538,7 +369,7 @@ test_scan(void)
 		CHECK_STR(out, cases[i].outcome ? cases[i].outcome : "");
 		snprintf(want, sizeof(want), "SELECT count(*) FROM notices"
 		    " WHERE code = '%s'", cases[i].row.code);
-		CHECK_INT(query_int(&f, want), cases[i].outcome ? 1 : 0);
+		CHECK_INT(query_int(f.store, want), cases[i].outcome ? 1 : 0);
 		if (cases[i].outcome == NULL || strcmp(cases[i].outcome,
 		    "queued") == 0)
 			continue;
@@ -570,7 +401,7 @@ test_scan(void)
 	CHECK_STR(ledger(&f, R_READY, "ready", 0, out), want);
 	snprintf(want, sizeof(want), "SELECT created_at FROM notices WHERE"
 	    " code = '%s'", R_READY);
-	CHECK_INT(query_int(&f, want), f.ctx.now);
+	CHECK_INT(query_int(f.store, want), f.ctx.now);
 	outbox_of(&f, R_EDGE, "ready", 0, &o);
 	CHECK_STR(o.text, NOTICE(R_EDGE, OFFICE_TIEN_A));
 	CHECK_STR(o.number, "+84905111222");
@@ -625,7 +456,7 @@ test_scan(void)
 	CHECK_STR(outcome_of(&f, R_LOST, "ready", 0, out), "queued");
 	CHECK_INT(count(&f, "notices"), 12);
 	CHECK_INT(count(&f, "outbox"), 4);
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM outbox WHERE lane <> 2"), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox WHERE lane <> 2"), 0);
 	CHECK_STR(watermark(&f, wm), "2026-11-26T09:00:00");
 
 	/* The dossier leaves status 9 and comes back: never a second notice. */
@@ -893,7 +724,7 @@ test_daily_cap(void)
 			CHECK_STR(o.last_error, "");
 		}
 	}
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM outbox WHERE lane = 2 AND"
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox WHERE lane = 2 AND"
 	    " number = '+84912345678'"), 3);
 	teardown(&f);
 	remove_db(records);
@@ -962,7 +793,7 @@ test_reminders(void)
 		snprintf(want, sizeof(want), "queued|+84912345678|%lld|", o.id);
 		CHECK_STR(ledger(&f, M_CODE, "reminder", nrem, out), want);
 	}
-	CHECK_INT(query_int(&f, "SELECT count(*) FROM notices WHERE kind ="
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM notices WHERE kind ="
 	    " 'reminder'"), 2);
 	/* A later scan adds nothing. */
 	scan(&f, &res);

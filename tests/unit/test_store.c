@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "err.h"
 #include "store.h"
 
@@ -20,60 +21,12 @@ open_tmp(char *path, size_t pathsz)
 {
 	struct store *s;
 	struct dz_err err;
-	int fd;
 
-	snprintf(path, pathsz, "/tmp/dz-test-store-XXXXXX");
-	CHECK((fd = mkstemp(path)) != -1);
-	close(fd);
+	tmp_name(path, pathsz, "store");
 	if ((s = store_open(path, &err)) == NULL)
 		fprintf(stderr, "%s\n", err.msg);
 	CHECK(s != NULL);
 	return s;
-}
-
-static void
-remove_db(const char *path)
-{
-	char side[128];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-}
-
-static int
-cb_str(void *arg, int ncol, char **vals, char **names)
-{
-	char *out = arg;
-
-	(void)ncol;
-	(void)names;
-	snprintf(out, 256, "%s", vals[0] ? vals[0] : "NULL");
-	return 0;
-}
-
-/* The first column of the last row of sql, as text ("" if no row). */
-static const char *
-query(struct store *s, const char *sql, char out[256])
-{
-	struct dz_err err;
-
-	out[0] = '\0';
-	if (store_exec(s, sql, cb_str, out, &err) == -1) {
-		fprintf(stderr, "%s: %s\n", sql, err.msg);
-		CHECK(!"store_exec");
-	}
-	return out;
-}
-
-static long long
-query_int(struct store *s, const char *sql)
-{
-	char out[256];
-
-	return atoll(query(s, sql, out));
 }
 
 static void
