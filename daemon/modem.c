@@ -122,7 +122,7 @@ send_status_cb(GSM_StateMachine *sm, int status, int ref, void *arg)
 	(void)sm;
 	m->send_done = true;
 	m->send_status = status;
-	m->send_ref = ref;
+	(void)ref;	/* the message reference: not needed to match one send at a time */
 }
 
 static void

@@ -53,7 +53,6 @@ struct modem {
 	/* send status, written by libgammu's callback */
 	bool			 send_done;
 	int			 send_status;
-	int			 send_ref;
 	/* USSD answer, written by libgammu's callback */
 	bool			 ussd_done;
 	char			 ussd[512];

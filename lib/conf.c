@@ -19,7 +19,6 @@ struct conf_key {
 	long		 min, max;
 	long		 def;
 	const char	*sdef;
-	bool		 restart;	/* a SIGHUP cannot change it */
 };
 
 #define O(f)	offsetof(struct conf, f)
@@ -36,7 +35,7 @@ static const struct conf_key keys[] = {
 	    " finished_at, returned_at, notify_sms, updated_at FROM dossiers"
 	    " WHERE updated_at >= :since ORDER BY updated_at" },
 	{ "records.busy_timeout", CT_INT, O(records.busy_timeout), .min = 0, .max = 60000, .def = 2000 },
-	{ "state.path", CT_STR, O(state.path), .sdef = "/var/lib/dossierd/state.db", .restart = true },
+	{ "state.path", CT_STR, O(state.path), .sdef = "/var/lib/dossierd/state.db" },
 	{ "log.level", CT_LEVEL, O(log.level), .sdef = "info" },
 	{ "example_code", CT_STR, O(example_code), .sdef = "000.00.12.H39-240824-0001" },
 	{ "sms.charset", CT_CHARSET, O(sms.charset), .sdef = "ascii" },
