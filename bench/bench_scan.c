@@ -62,7 +62,7 @@ main(int argc, char **argv)
 		setup_rows += res.scanned;
 		queued += res.queued;
 	} while (res.more);
-	if (store_meta_get(fx.store, "notices.watermark", wm, sizeof(wm)) != 1)
+	if (store_meta_get(fx.store, "notices.watermark", wm, sizeof(wm), NULL) != 1)
 		die("scan", "no watermark after the first poll");
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "inbound.h"
+#include "pass.h"
 #include "phone.h"
 #include "policy.h"
 #include "store.h"
@@ -61,38 +61,6 @@ die(struct ctl *c, const char *msg)
 	exit(1);
 }
 
-static time_t
-today_start(time_t now)
-{
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
-}
-
-static int
-int_cb(void *arg, int ncol, char **vals, char **names)
-{
-	(void)names;
-	*(long long *)arg = ncol > 0 && vals[0] ? atoll(vals[0]) : 0;
-	return 0;
-}
-
-static long long
-count(struct ctl *c, const char *fmt, long long arg)
-{
-	char sql[512];
-	struct dz_err err;
-	long long n = 0;
-
-	snprintf(sql, sizeof(sql), fmt, arg);
-	if (store_exec(c->store, sql, int_cb, &n, &err) == -1)
-		die(c, err.msg);
-	return n;
-}
-
 static void
 fmt_time(time_t t, char *buf, size_t bufsz)
 {
@@ -121,6 +89,7 @@ json_str(const char *s)
 	putchar('"');
 }
 
+/* What status reports for today, from the store's counts. */
 struct today {
 	long long	queries, found, not_found, limited, replies_sent;
 	long long	notices_sent, broadcasts_sent, failures, uncertain;
@@ -131,36 +100,29 @@ struct today {
 static void
 count_today(struct ctl *c, time_t since, struct today *t)
 {
-	t->queries = count(c, "SELECT count(*) FROM inbox WHERE received_at >= %lld", since);
-	t->found = count(c, "SELECT count(*) FROM audit WHERE outcome = 'found' AND at >= %lld", since);
-	t->not_found = count(c, "SELECT count(*) FROM audit WHERE outcome IN"
-	    " ('not_found', 'bad_date') AND at >= %lld", since);
-	t->limited = count(c, "SELECT count(*) FROM audit WHERE outcome = 'limited' AND at >= %lld", since);
-	t->replies_sent = count(c, "SELECT count(*) FROM outbox WHERE state = 'sent'"
-	    " AND lane IN (0, 1) AND sent_at >= %lld", since);
-	t->notices_sent = count(c, "SELECT count(*) FROM outbox WHERE state = 'sent'"
-	    " AND lane = 2 AND sent_at >= %lld", since);
-	t->broadcasts_sent = count(c, "SELECT count(*) FROM outbox WHERE state = 'sent'"
-	    " AND lane = 3 AND sent_at >= %lld", since);
-	t->failures = count(c, "SELECT count(*) FROM outbox WHERE state IN"
-	    " ('failed', 'expired') AND next_at >= %lld", since);
-	t->uncertain = count(c, "SELECT count(*) FROM outbox WHERE state = 'uncertain'"
-	    " AND next_at >= %lld", since);
-	t->reminders_sent = count(c, "SELECT count(*) FROM notices n JOIN outbox o"
-	    " ON o.id = n.outbox_id WHERE n.kind = 'reminder' AND o.state = 'sent'"
-	    " AND o.sent_at >= %lld", since);
-	t->notices_waiting = count(c, "SELECT count(*) FROM outbox WHERE lane = 2"
-	    " AND state IN ('queued', 'retry') AND next_at <= %lld", (long long)time(NULL));
-	t->notices_held = count(c, "SELECT count(*) FROM outbox WHERE lane = 2"
-	    " AND state IN ('queued', 'retry') AND next_at > %lld", (long long)time(NULL));
-	t->skip_consent = count(c, "SELECT count(*) FROM notices WHERE outcome ="
-	    " 'skipped: no consent to SMS' AND created_at >= %lld", since);
-	t->skip_phone = count(c, "SELECT count(*) FROM notices WHERE outcome ="
-	    " 'skipped: no mobile number' AND created_at >= %lld", since);
-	t->skip_optout = count(c, "SELECT count(*) FROM notices WHERE outcome ="
-	    " 'skipped: opted out' AND created_at >= %lld", since);
-	t->skip_old = count(c, "SELECT count(*) FROM notices WHERE outcome ="
-	    " 'skipped: ready before backfill window' AND created_at >= %lld", since);
+	struct store_today st;
+	struct ledger_counts lc;
+	struct dz_err err;
+
+	if (store_today(c->store, since, time(NULL), &st, &err) == -1 ||
+	    store_ledger_counts(c->store, since, &lc, &err) == -1)
+		die(c, err.msg);
+	t->queries = st.received;
+	t->found = st.audit[AUDIT_FOUND];
+	t->not_found = st.audit[AUDIT_NOT_FOUND] + st.audit[AUDIT_BAD_DATE];
+	t->limited = st.audit[AUDIT_LIMITED];
+	t->replies_sent = st.sent[LANE_REPLY] + st.sent[LANE_STAFF];
+	t->notices_sent = st.sent[LANE_NOTICE];
+	t->broadcasts_sent = st.sent[LANE_BROADCAST];
+	t->failures = st.failed;
+	t->uncertain = st.uncertain;
+	t->reminders_sent = lc.reminders_sent;
+	t->notices_waiting = st.notices_due;
+	t->notices_held = st.notices_held;
+	t->skip_consent = lc.outcome[NOTICE_SKIP_CONSENT];
+	t->skip_phone = lc.outcome[NOTICE_SKIP_PHONE];
+	t->skip_optout = lc.outcome[NOTICE_SKIP_OPTOUT];
+	t->skip_old = lc.outcome[NOTICE_SKIP_OLD];
 }
 
 static void
@@ -213,15 +175,20 @@ cmd_status(struct ctl *c)
 	struct today t;
 	struct dz_err err;
 	char when[32], upd[32], balance[64] = "", balance_at[32] = "";
-	time_t since = today_start(time(NULL));
+	struct pass day;
+	time_t since;
 	int i, n;
 
+	pass_init(&day, &c->conf, c->store, NULL, time(NULL));
+	since = day.day_start;
 	if ((n = store_modem_list(c->store, ms, CONF_MAX_MODEMS, &err)) == -1 ||
 	    store_outbox_summary(c->store, since, &sum, &err) == -1)
 		die(c, err.msg);
 	count_today(c, since, &t);
-	store_meta_get(c->store, "balance", balance, sizeof(balance));
-	store_meta_get(c->store, "balance_at", balance_at, sizeof(balance_at));
+	if (store_meta_get(c->store, "balance", balance, sizeof(balance),
+	    &err) == -1 || store_meta_get(c->store, "balance_at", balance_at,
+	    sizeof(balance_at), &err) == -1)
+		die(c, err.msg);
 	if (c->json) {
 		status_json(ms, n, &sum, &t, balance, balance_at);
 		return 0;
@@ -262,63 +229,55 @@ cmd_status(struct ctl *c)
 static int
 cmd_send(struct ctl *c, const char *number, const char *text)
 {
-	struct inbound_ctx ctx = { .conf = &c->conf, .store = c->store,
-	    .now = time(NULL) };
+	struct pass ctx;
 	struct dz_err err;
 	char num[PHONE_BUFSZ];
 	int64_t id;
 
+	pass_init(&ctx, &c->conf, c->store, NULL, time(NULL));
 	if (!phone_kind_is_replyable(phone_normalize(number, num, sizeof(num))))
 		die(c, "not a mobile number");
 	if (!text_utf8_valid(text) || *text == '\0')
 		die(c, "text must be non-empty UTF-8");
-	if ((id = inbound_queue(&ctx, LANE_STAFF, num, text, 0, 0, &err)) == -1)
+	if ((id = pass_queue_sms(&ctx, LANE_STAFF, num, text, 0, 0, &err)) == -1)
 		die(c, err.msg);
 	printf("queued #%lld to %s\n", (long long)id, num);
 	return 0;
 }
 
 static int
-queue_row(void *arg, int ncol, char **v, char **names)
+queue_row(void *arg, const struct out_row *r)
 {
 	int *n = arg;
 	char when[32];
 
-	(void)ncol;
-	(void)names;
 	if ((*n)++ == 0)
 		printf("%-6s %-9s %-9s %3s %-14s %-19s %s\n", "ID", "LANE",
 		    "STATE", "TRY", "NUMBER", "NEXT/SENT", "TEXT / LAST ERROR");
-	fmt_time(v[5] ? atoll(v[5]) : 0, when, sizeof(when));
-	printf("%-6s %-9s %-9s %3s %-14s %-19s %.50s%s\n", v[0],
-	    store_lane_name(atoi(v[1])), v[2], v[3], v[4], when, v[6],
-	    strlen(v[6]) > 50 ? "..." : "");
-	if (v[7] && *v[7])
-		printf("%56s error: %s\n", "", v[7]);
+	fmt_time(r->when, when, sizeof(when));
+	printf("%-6lld %-9s %-9s %3d %-14s %-19s %.50s%s\n", (long long)r->id,
+	    store_lane_name(r->lane), store_state_name(r->state), r->attempts,
+	    r->number, when, r->text, strlen(r->text) > 50 ? "..." : "");
+	if (r->last_error[0] != '\0')
+		printf("%56s error: %s\n", "", r->last_error);
 	return 0;
 }
 
 static int
 cmd_queue(struct ctl *c, bool failed, const char *lane)
 {
-	char sql[512], lanecond[64] = "";
+	struct out_filter f = { .states = failed ? OUT_UNSENT : OUT_OPEN,
+	    .lanes = LANE_ALL, .limit = 500 };
 	struct dz_err err;
-	int i, n = 0;
+	enum lane l;
+	int n = 0;
 
 	if (lane != NULL) {
-		for (i = 0; i < LANE_COUNT; i++)
-			if (strcmp(lane, store_lane_name(i)) == 0)
-				break;
-		if (i == LANE_COUNT)
+		if (store_lane_parse(lane, &l, &err) == -1)
 			die(c, "--lane must be reply, staff, notice or broadcast");
-		snprintf(lanecond, sizeof(lanecond), " AND lane = %d", i);
+		f.lanes = LANE_BIT(l);
 	}
-	snprintf(sql, sizeof(sql), "SELECT id, lane, state, attempts, number,"
-	    " coalesce(sent_at, next_at), text, coalesce(last_error, '')"
-	    " FROM outbox WHERE state IN (%s)%s ORDER BY lane, id LIMIT 500",
-	    failed ? "'failed', 'expired', 'uncertain'" :
-	    "'queued', 'retry', 'sending'", lanecond);
-	if (store_exec(c->store, sql, queue_row, &n, &err) == -1)
+	if (store_outbox_list(c->store, &f, queue_row, &n, &err) == -1)
 		die(c, err.msg);
 	if (n == 0)
 		printf("%s\n", failed ? "no failed messages" : "queue is empty");
@@ -344,16 +303,13 @@ cmd_retry(struct ctl *c, const char *arg)
 }
 
 static int
-optout_row(void *arg, int ncol, char **v, char **names)
+optout_row(void *arg, const char *number, time_t at, const char *source)
 {
-	int *n = arg;
 	char when[32];
 
-	(void)ncol;
-	(void)names;
-	fmt_time(atoll(v[1]), when, sizeof(when));
-	printf("%-16s %s (%s)\n", v[0], when, v[2] ? v[2] : "");
-	(*n)++;
+	(void)arg;
+	fmt_time(at, when, sizeof(when));
+	printf("%-16s %s (%s)\n", number, when, source);
 	return 0;
 }
 
@@ -365,8 +321,7 @@ cmd_optout(struct ctl *c, int argc, char **argv)
 	int n = 0;
 
 	if (argc == 1 && strcmp(argv[0], "--list") == 0) {
-		if (store_exec(c->store, "SELECT number, at, source FROM optouts"
-		    " ORDER BY at", optout_row, &n, &err) == -1)
+		if ((n = store_optout_list(c->store, optout_row, NULL, &err)) == -1)
 			die(c, err.msg);
 		printf("%d number(s) opted out\n", n);
 		return 0;

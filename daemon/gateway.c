@@ -23,7 +23,6 @@
 #define BACKOFF_MIN		2
 #define BACKOFF_MAX		300
 #define INBOUND_BATCH		20
-#define PERMANENT_ATTEMPTS	2	/* tries for an error that names the number */
 
 struct gateway {
 	struct conf	*conf;
@@ -42,7 +41,7 @@ struct gateway {
 	char		 notices_error[256];
 };
 
-/* Phone numbers in full only at debug level (STYLE.md section 4). */
+/* Phone numbers in full only at debug level: the log is not the audit table. */
 static const char *
 show_number(const char *number, char *buf, size_t bufsz)
 {
@@ -51,18 +50,6 @@ show_number(const char *number, char *buf, size_t bufsz)
 		return buf;
 	}
 	return phone_mask(number, buf, bufsz);
-}
-
-static void
-local_day(time_t now, time_t *day_start, long *today)
-{
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	*today = policy_tm_day(&tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	*day_start = mktime(&tm);
 }
 
 static void
@@ -87,7 +74,8 @@ modem_put_status(struct gateway *g, struct modem *m)
 
 /*
  * Deadlines for one modem step, enforced from outside libgammu: a hung modem
- * that keeps chattering resets libgammu's own timeouts (DESIGN.md 9a).
+ * that keeps chattering (^RSSI: lines) restarts libgammu's own timeouts, so
+ * one call could block for as long as the hang lasts.
  */
 
 static void
@@ -206,14 +194,9 @@ modem_step(struct gateway *g, struct modem *m, int64_t now)
 }
 
 static void
-ctx_init(struct gateway *g, struct inbound_ctx *ctx)
+pass_start(struct gateway *g, struct pass *p)
 {
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->conf = g->conf;
-	ctx->store = g->store;
-	ctx->records = g->records;
-	ctx->now = time(NULL);
-	local_day(ctx->now, &ctx->day_start, &ctx->today);
+	pass_init(p, g->conf, g->store, g->records, time(NULL));
 }
 
 /* Log a records-database problem once, not at every poll. */
@@ -234,7 +217,7 @@ note_error(char *last, size_t lastsz, const char *what, const char *msg)
 static void
 inbound_step(struct gateway *g, int64_t now)
 {
-	struct inbound_ctx ctx;
+	struct pass ctx;
 	struct inbound_result res;
 	struct dz_err err;
 	int64_t after = 0;
@@ -244,17 +227,19 @@ inbound_step(struct gateway *g, int64_t now)
 	if (now < g->inbound_retry_at)
 		return;
 	for (i = 0; i < INBOUND_BATCH; i++) {
-		ctx_init(g, &ctx);
+		pass_start(g, &ctx);
 		ctx.after_id = after;
-		store_meta_get(g->store, "balance", ctx.balance, sizeof(ctx.balance));
-		if ((r = inbound_handle_next(&ctx, &res, &err)) == 0)
+		if ((r = store_meta_get(g->store, "balance", ctx.balance,
+		    sizeof(ctx.balance), &err)) != -1)
+			r = inbound_handle_next(&ctx, &res, &err);
+		if (r == 0)
 			break;
 		if (r == -1) {
 			/* Nothing is lost: the message stays pending and is tried again. */
 			note_error(g->inbound_error, sizeof(g->inbound_error),
 			    "inbox", err.msg);
 			g->inbound_retry_at = now + 5000;
-			if (!res.transient)
+			if (err.cls != DZ_ETRANSIENT)
 				return;
 			/* Records DB unreadable: help, opt-outs, ... behind it still go. */
 			after = res.id;
@@ -273,14 +258,14 @@ inbound_step(struct gateway *g, int64_t now)
 static void
 notices_step(struct gateway *g, int64_t now)
 {
-	struct inbound_ctx ctx;
+	struct pass ctx;
 	struct notices_result scan, rem;
 	struct dz_err err;
 
 	if (now < g->next_notices)
 		return;
 	g->next_notices = now + g->conf->notices.poll_interval * 1000LL;
-	ctx_init(g, &ctx);
+	pass_start(g, &ctx);
 	if (notices_scan(&ctx, &scan, &err) == -1 ||
 	    notices_remind(&ctx, &rem, &err) == -1) {
 		note_error(g->notices_error, sizeof(g->notices_error), "notices",
@@ -307,7 +292,7 @@ open_lanes(const struct conf *c, time_t now)
 	if (policy_in_window(c->notices.window_start, c->notices.window_end,
 	    tm.tm_hour * 60 + tm.tm_min))
 		return LANE_ALL;
-	return LANE_BIT(LANE_REPLY) | LANE_BIT(LANE_STAFF);
+	return LANES_ANSWERS;
 }
 
 static void
@@ -327,8 +312,8 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 		log_info("outbox: #%lld: sent to %s (%s, %d part%s)",
 		    (long long)msg->id, mask, store_lane_name(msg->lane), parts,
 		    parts == 1 ? "" : "s");
-	} else if (attempts >= c->sms.max_attempts ||
-	    (cls == MODEM_GIVEUP && attempts >= PERMANENT_ATTEMPTS)) {
+	} else if (policy_send_give_up(attempts, c->sms.max_attempts,
+	    cls == MODEM_GIVEUP)) {
 		r = store_outbox_failed(g->store, msg->id, error, now, &err);
 		log_warnx("outbox: #%lld: to %s failed after %d attempt%s: %s",
 		    (long long)msg->id, mask, attempts, attempts == 1 ? "" : "s",
@@ -444,6 +429,7 @@ tick_cb(struct timer *t)
 		if (g->modems[i].incoming)
 			next = 0;
 	}
+	/* More waiting in the inbox (an error is seen by the next inbound_step). */
 	if (loop_now() >= g->inbound_retry_at &&
 	    store_inbox_next(g->store, &probe, NULL) == 1)
 		next = 0;

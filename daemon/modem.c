@@ -62,13 +62,11 @@ modem_state_name(enum modem_state s)
 	return "?";
 }
 
-enum modem_class
-modem_classify(GSM_Error e)
+/* Errors that mean the port or the phone is gone: reopen. */
+static bool
+connection_lost(GSM_Error e)
 {
 	switch (e) {
-	case ERR_NONE:
-	case ERR_EMPTY:
-		return MODEM_OK;
 	case ERR_DEVICEOPENERROR:
 	case ERR_DEVICELOCKED:
 	case ERR_DEVICENOTEXIST:
@@ -88,30 +86,65 @@ modem_classify(GSM_Error e)
 	case ERR_SECURITYERROR:
 	case ERR_UNKNOWNCONNECTIONTYPESTRING:
 	case ERR_UNKNOWNMODELSTRING:
-		return MODEM_RESET;
-	case ERR_INVALIDDATA:
-		return MODEM_GIVEUP;
+		return true;
 	default:
-		return MODEM_RETRY;
+		return false;
 	}
 }
 
-/*
- * +CMS ERROR codes (3GPP TS 27.005 3.2.5, TS 24.011 E.2) that no retry will
- * cure for this number; everything else (congestion, network out of order,
- * temporary failure, unknown) is worth another try.
- */
-static enum modem_class
-classify_cms(int code)
+enum modem_class
+modem_classify(enum modem_op op, GSM_Error e, int cms)
 {
+	/*
+	 * +CMS ERROR codes (3GPP TS 27.005 3.2.5, TS 24.011 E.2) that no
+	 * retry will cure for this number; everything else (congestion,
+	 * network out of order, temporary failure, 500 unknown) is worth
+	 * another try.
+	 */
 	static const int permanent[] = { 1, 8, 10, 21, 28, 29, 30, 50, 96, 97,
-	    111, 304, 305, 330, 500 };
+	    111, 304, 305, 330 };
 	size_t i;
 
-	for (i = 0; i < nitems(permanent); i++)
-		if (permanent[i] == code)
-			return code == 500 ? MODEM_RETRY : MODEM_GIVEUP;
-	return MODEM_RETRY;
+	if (op == MODEM_OP_SEND && cms > 0) {
+		for (i = 0; i < nitems(permanent); i++)
+			if (permanent[i] == cms)
+				return MODEM_GIVEUP;
+		return MODEM_RETRY;
+	}
+	if (e == ERR_NONE)
+		return MODEM_OK;
+	switch (op) {
+	case MODEM_OP_CONNECT:
+		return MODEM_RESET;	/* whatever failed, start over later */
+	case MODEM_OP_PIN:
+		/* A refused PIN tried again at every reconnect would PUK-lock the SIM. */
+		return e != ERR_SECURITYERROR && connection_lost(e) ?
+		    MODEM_RESET : MODEM_GIVEUP;
+	case MODEM_OP_READ:
+		if (e == ERR_EMPTY)
+			return MODEM_OK;	/* the end of the listing */
+		break;
+	case MODEM_OP_DELETE:
+		/* The dummy phone keeps all parts in one file: later deletes find nothing. */
+		if (e == ERR_EMPTY || e == ERR_INVALIDLOCATION)
+			return MODEM_OK;
+		break;
+	case MODEM_OP_ENCODE:
+		return MODEM_GIVEUP;
+	case MODEM_OP_SEND:
+	case MODEM_OP_USSD:
+		if (e == ERR_INVALIDDATA)
+			return MODEM_GIVEUP;
+		break;
+	case MODEM_OP_SEND_WAIT:
+		return MODEM_RESET;	/* a hung modem: the part may have left */
+	case MODEM_OP_USSD_WAIT:
+		return MODEM_RETRY;	/* the network did not answer */
+	case MODEM_OP_SMSC:
+	case MODEM_OP_STATUS:
+		break;
+	}
+	return connection_lost(e) ? MODEM_RESET : MODEM_RETRY;
 }
 
 static void
@@ -185,8 +218,7 @@ unlock_sim(struct modem *m)
 	e = GSM_EnterSecurityCode(m->sm, &code);
 	memset(&code, 0, sizeof(code));
 	if (e != ERR_NONE) {
-		/* A wrong PIN tried again at every reconnect would PUK-lock the SIM. */
-		if (e == ERR_SECURITYERROR || modem_classify(e) != MODEM_RESET)
+		if (modem_classify(MODEM_OP_PIN, e, 0) == MODEM_GIVEUP)
 			m->pin_rejected = true;
 		set_error(m, "entering PIN", e);
 		log_warnx("modem: %s: the SIM refused the PIN: %s%s", m->name,
@@ -229,7 +261,8 @@ modem_open(struct modem *m)
 	}
 	GSM_SetConfigNum(m->sm, 1);
 	log_debug("modem: %s: connecting to %s", m->name, cfg->Device);
-	if ((e = GSM_InitConnection(m->sm, 1)) != ERR_NONE) {
+	if ((e = GSM_InitConnection(m->sm, 1)) != ERR_NONE &&
+	    modem_classify(MODEM_OP_CONNECT, e, 0) != MODEM_OK) {
 		set_error(m, "connect", e);
 		/* A failure after the port opened leaves it open: close it. */
 		modem_close(m);
@@ -387,8 +420,7 @@ delete_stored(struct modem *m, const struct stored_list *del)
 		sms.Memory = del->v[i].memory;
 		sms.InboxFolder = del->v[i].inbox;
 		e = GSM_DeleteSMS(m->sm, &sms);
-		/* The dummy phone keeps all parts in one file: later deletes find nothing. */
-		if (e != ERR_NONE && e != ERR_EMPTY && e != ERR_INVALIDLOCATION)
+		if (modem_classify(MODEM_OP_DELETE, e, 0) != MODEM_OK)
 			log_warnx("modem: %s: deleting message %d: %s", m->name,
 			    sms.Location, GSM_ErrorString(e));
 	}
@@ -421,8 +453,7 @@ modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
 		count++;
 		take_message(m, msms, cb, arg, &n, &del);
 	}
-	if (e != ERR_NONE && e != ERR_EMPTY) {
-		*cls = modem_classify(e);
+	if ((*cls = modem_classify(MODEM_OP_READ, e, 0)) != MODEM_OK) {
 		set_error(m, "reading messages", e);
 		if (*cls != MODEM_RESET && count == 0)
 			log_warnx("modem: %s: reading messages: %s", m->name,
@@ -462,16 +493,15 @@ send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
 	m->send_status = -1;
 	if ((e = GSM_SendSMS(m->sm, sms)) != ERR_NONE) {
 		snprintf(errbuf, errsz, "send: %s", GSM_ErrorString(e));
-		return modem_classify(e) == MODEM_OK ? MODEM_RETRY : modem_classify(e);
+		return modem_classify(MODEM_OP_SEND, e, 0);
 	}
 	if (!wait_send_status(m, deadline)) {
-		/* A hung modem: the part may or may not have left. Reopen. */
 		snprintf(errbuf, errsz, "no send status within %d s",
 		    m->conf.send_timeout);
-		return MODEM_RESET;
+		return modem_classify(MODEM_OP_SEND_WAIT, ERR_TIMEOUT, 0);
 	}
 	if (m->send_status != 0) {
-		cls = classify_cms(m->send_status);
+		cls = modem_classify(MODEM_OP_SEND, ERR_NONE, m->send_status);
 		snprintf(errbuf, errsz, "network refused: +CMS ERROR %d%s",
 		    m->send_status, cls == MODEM_GIVEUP ? " (permanent)" : "");
 		return cls;
@@ -501,9 +531,10 @@ modem_send(struct modem *m, const char *number, const char *text, bool ucs2,
 	}
 	memset(&smsc, 0, sizeof(smsc));
 	smsc.Location = 1;
-	if ((e = GSM_GetSMSC(m->sm, &smsc)) != ERR_NONE) {
+	if ((e = GSM_GetSMSC(m->sm, &smsc)) != ERR_NONE &&
+	    (cls = modem_classify(MODEM_OP_SMSC, e, 0)) != MODEM_OK) {
 		snprintf(errbuf, errsz, "reading SMSC: %s", GSM_ErrorString(e));
-		return modem_classify(e) == MODEM_RESET ? MODEM_RESET : MODEM_RETRY;
+		return cls;
 	}
 	buf = calloc(2 * (len + 1) + 2, 1);
 	msms = calloc(1, sizeof(*msms));
@@ -521,10 +552,8 @@ modem_send(struct modem *m, const char *number, const char *text, bool ucs2,
 	info.Entries[0].ID = SMS_ConcatenatedTextLong;
 	info.Entries[0].Buffer = buf;
 	e = GSM_EncodeMultiPartSMS(NULL, &info, msms);
-	if (e != ERR_NONE) {
+	if ((cls = modem_classify(MODEM_OP_ENCODE, e, 0)) != MODEM_OK)
 		snprintf(errbuf, errsz, "encoding: %s", GSM_ErrorString(e));
-		cls = MODEM_GIVEUP;
-	}
 	for (i = 0; cls == MODEM_OK && i < msms->Number; i++) {
 		EncodeUnicode(msms->SMS[i].Number, number, strlen(number));
 		cls = send_part(m, &msms->SMS[i], &smsc, deadline, errbuf, errsz);
@@ -551,7 +580,7 @@ modem_refresh(struct modem *m)
 
 	if ((e = GSM_GetSignalQuality(m->sm, &sig)) == ERR_NONE)
 		m->signal = sig.SignalPercent;
-	else if (modem_classify(e) == MODEM_RESET) {
+	else if (modem_classify(MODEM_OP_STATUS, e, 0) == MODEM_RESET) {
 		set_error(m, "signal", e);
 		return MODEM_RESET;
 	}
@@ -582,7 +611,7 @@ modem_refresh(struct modem *m)
 			dz_strlcpy(m->operator_, buf, sizeof(m->operator_));
 		} else
 			dz_strlcpy(m->operator_, ni.NetworkCode, sizeof(m->operator_));
-	} else if (modem_classify(e) == MODEM_RESET) {
+	} else if (modem_classify(MODEM_OP_STATUS, e, 0) == MODEM_RESET) {
 		set_error(m, "network info", e);
 		return MODEM_RESET;
 	}
@@ -602,14 +631,14 @@ modem_ussd(struct modem *m, const char *code, char *out, size_t outsz,
 	m->ussd[0] = '\0';
 	if ((e = GSM_DialService(m->sm, dial)) != ERR_NONE) {
 		snprintf(out, outsz, "USSD %s: %s", code, GSM_ErrorString(e));
-		return modem_classify(e) == MODEM_OK ? MODEM_RETRY : modem_classify(e);
+		return modem_classify(MODEM_OP_USSD, e, 0);
 	}
 	while (!m->ussd_done && loop_now() < deadline)
 		GSM_ReadDevice(m->sm, TRUE);
 	if (!m->ussd_done) {
 		snprintf(out, outsz, "USSD %s: no answer within %d s", code,
 		    timeout_ms / 1000);
-		return MODEM_RETRY;
+		return modem_classify(MODEM_OP_USSD_WAIT, ERR_TIMEOUT, 0);
 	}
 	snprintf(out, outsz, "%s", m->ussd);
 	return MODEM_OK;

@@ -18,12 +18,28 @@ enum modem_state {
 	MODEM_BACKOFF,
 };
 
-/* What to do about a libgammu error; decided in modem_classify() only. */
+/* What to do about a modem error; decided in modem_classify() only. */
 enum modem_class {
 	MODEM_OK,
 	MODEM_RETRY,	/* try the same operation later, the connection is fine */
 	MODEM_RESET,	/* the connection is broken: close, back off, reopen */
-	MODEM_GIVEUP,	/* this message cannot be sent (bad number, rejected) */
+	MODEM_GIVEUP,	/* this cannot succeed: the message (bad number,
+			   rejected by the network), or the SIM PIN */
+};
+
+/* What the modem was doing when an error came: it changes what the error means. */
+enum modem_op {
+	MODEM_OP_CONNECT,	/* opening the connection */
+	MODEM_OP_PIN,		/* entering the SIM PIN */
+	MODEM_OP_READ,		/* listing stored messages */
+	MODEM_OP_DELETE,	/* deleting a stored message */
+	MODEM_OP_SMSC,		/* reading the SMS centre before a send */
+	MODEM_OP_ENCODE,	/* encoding a text into PDUs */
+	MODEM_OP_SEND,		/* submitting a part, or the network's answer (cms) */
+	MODEM_OP_SEND_WAIT,	/* no answer to a submitted part in time */
+	MODEM_OP_STATUS,	/* signal and network queries */
+	MODEM_OP_USSD,		/* dialling a USSD code */
+	MODEM_OP_USSD_WAIT,	/* no USSD answer in time */
 };
 
 struct modem {
@@ -62,7 +78,12 @@ struct modem {
 typedef int (*modem_part_cb)(void *arg, const struct in_part *p);
 
 void	modem_init(struct modem *m, const struct conf_modem *c);
-enum modem_class modem_classify(GSM_Error e);
+/*
+ * The one place that says what an error means: libgammu's error e during
+ * op, or for MODEM_OP_SEND the network's +CMS ERROR code cms (> 0; e is
+ * then ERR_NONE).
+ */
+enum modem_class modem_classify(enum modem_op op, GSM_Error e, int cms);
 /* Connect (blocking; ~3 s on an AT modem). */
 enum modem_class modem_open(struct modem *m);
 void	modem_close(struct modem *m);

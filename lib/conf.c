@@ -161,13 +161,14 @@ static const struct conf_status default_statuses[CONF_NSTATUS + 1] = {
 	[10] = { "Đã trả kết quả", false, true, true },
 };
 
+/* Report "FILE:LINE: fmt a" for setting s (class DZ_EUSAGE); returns -1. */
 static int
-where(const config_setting_t *s, const struct conf *c, struct dz_err *err,
+error_at(const config_setting_t *s, const struct conf *c, struct dz_err *err,
     const char *fmt, const char *a)
 {
 	const char *f = config_setting_source_file(s);
 
-	return dz_err_set(err, "%s:%u: %s%s", f ? f : c->file,
+	return dz_err_set(err, DZ_EUSAGE, "%s:%u: %s%s", f ? f : c->file,
 	    config_setting_source_line(s), fmt, a ? a : "");
 }
 
@@ -230,12 +231,12 @@ apply_key(const struct conf_key *k, const config_setting_t *s, char *base,
 	case CT_LONG:
 		if (config_setting_type(s) != CONFIG_TYPE_INT &&
 		    config_setting_type(s) != CONFIG_TYPE_INT64)
-			return where(s, c, err, "expected an integer for ", k->path);
+			return error_at(s, c, err, "expected an integer for ", k->path);
 		v = config_setting_get_int64(s);
 		if (v < k->min || v > k->max) {
 			snprintf(msg, sizeof(msg), "%s = %lld is out of range %ld..%ld",
 			    k->path, v, k->min, k->max);
-			return where(s, c, err, msg, NULL);
+			return error_at(s, c, err, msg, NULL);
 		}
 		if (k->type == CT_INT)
 			*(int *)(base + k->off) = (int)v;
@@ -244,14 +245,14 @@ apply_key(const struct conf_key *k, const config_setting_t *s, char *base,
 		return 0;
 	case CT_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-			return where(s, c, err, "expected true or false for ", k->path);
+			return error_at(s, c, err, "expected true or false for ", k->path);
 		*(bool *)(base + k->off) = config_setting_get_bool(s);
 		return 0;
 	default:
 		break;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return where(s, c, err, "expected a string for ", k->path);
+		return error_at(s, c, err, "expected a string for ", k->path);
 	str = config_setting_get_string(s);
 	switch (k->type) {
 	case CT_STR:
@@ -265,13 +266,13 @@ apply_key(const struct conf_key *k, const config_setting_t *s, char *base,
 		else if (strcmp(str, "auto") == 0)
 			*(enum text_charset *)(base + k->off) = TEXT_AUTO;
 		else
-			return where(s, c, err, "sms.charset must be \"ascii\", "
+			return error_at(s, c, err, "sms.charset must be \"ascii\", "
 			    "\"unicode\" or \"auto\", not ", str);
 		return 0;
 	case CT_WINDOW:
 		if (parse_window(str, (int *)(base + k->off),
 		    (int *)(base + k->off) + 1) == -1)
-			return where(s, c, err, "expected a window like "
+			return error_at(s, c, err, "expected a window like "
 			    "\"07:30-21:00\", not ", str);
 		return 0;
 	case CT_LEVEL:
@@ -282,7 +283,7 @@ apply_key(const struct conf_key *k, const config_setting_t *s, char *base,
 		else if (strcmp(str, "debug") == 0)
 			*(int *)(base + k->off) = 2;
 		else
-			return where(s, c, err, "log.level must be \"warning\", "
+			return error_at(s, c, err, "log.level must be \"warning\", "
 			    "\"info\" or \"debug\", not ", str);
 		return 0;
 	default:
@@ -311,13 +312,13 @@ load_modem(struct conf *c, config_setting_t *g, int idx, struct dz_err *err)
 	char msg[64];
 
 	if (!config_setting_is_group(g))
-		return where(g, c, err, "each modems entry must be a group { ... }", NULL);
+		return error_at(g, c, err, "each modems entry must be a group { ... }", NULL);
 	for (i = 0; i < nitems(modem_keys); i++)
 		set_default(&modem_keys[i], (char *)m);
 	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
 		k = find_key(modem_keys, nitems(modem_keys), config_setting_name(s));
 		if (k == NULL)
-			return where(s, c, err, "unknown key modems.",
+			return error_at(s, c, err, "unknown key modems.",
 			    config_setting_name(s));
 		if (apply_key(k, s, (char *)m, c, err) == -1)
 			return -1;
@@ -330,7 +331,7 @@ load_modem(struct conf *c, config_setting_t *g, int idx, struct dz_err *err)
 	}
 	if (m->pin != NULL && (strlen(m->pin) < 4 || strlen(m->pin) > 8 ||
 	    strspn(m->pin, "0123456789") != strlen(m->pin)))
-		return where(config_setting_get_member(g, "pin"), c, err,
+		return error_at(config_setting_get_member(g, "pin"), c, err,
 		    "modems.pin must be 4 to 8 digits", NULL);
 	return 0;
 }
@@ -341,10 +342,10 @@ load_modems(struct conf *c, config_setting_t *list, struct dz_err *err)
 	int i, n;
 
 	if (!config_setting_is_list(list) && !config_setting_is_array(list))
-		return where(list, c, err, "modems must be a list ( { ... }, ... )", NULL);
+		return error_at(list, c, err, "modems must be a list ( { ... }, ... )", NULL);
 	n = config_setting_length(list);
 	if (n < 1 || n > CONF_MAX_MODEMS)
-		return where(list, c, err, "modems needs 1 to 8 entries", NULL);
+		return error_at(list, c, err, "modems needs 1 to 8 entries", NULL);
 	for (i = 0; i < n; i++)
 		if (load_modem(c, config_setting_get_elem(list, i), i, err) == -1)
 			return -1;
@@ -361,28 +362,28 @@ load_status(struct conf *c, config_setting_t *g, struct dz_err *err)
 	unsigned int i, j;
 
 	if (!config_setting_is_group(g) || !config_setting_lookup_int(g, "code", &code))
-		return where(g, c, err, "each statuses entry needs code = 1..10", NULL);
+		return error_at(g, c, err, "each statuses entry needs code = 1..10", NULL);
 	if (code < 1 || code > CONF_NSTATUS)
-		return where(g, c, err, "statuses code must be 1..10", NULL);
+		return error_at(g, c, err, "statuses code must be 1..10", NULL);
 	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
 		for (j = 0; j < nitems(status_fields); j++)
 			if (strcmp(config_setting_name(s), status_fields[j]) == 0)
 				break;
 		if (j == nitems(status_fields))
-			return where(s, c, err, "unknown key statuses.",
+			return error_at(s, c, err, "unknown key statuses.",
 			    config_setting_name(s));
 	}
 	st = &c->statuses[code];
 	if ((s = config_setting_get_member(g, "text")) != NULL) {
 		if (config_setting_type(s) != CONFIG_TYPE_STRING)
-			return where(s, c, err, "statuses text must be a string", NULL);
+			return error_at(s, c, err, "statuses text must be a string", NULL);
 		st->text = config_setting_get_string(s);
 	}
 	for (j = 2; j < nitems(status_fields); j++) {
 		if ((s = config_setting_get_member(g, status_fields[j])) == NULL)
 			continue;
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-			return where(s, c, err, "expected true or false for statuses.",
+			return error_at(s, c, err, "expected true or false for statuses.",
 			    status_fields[j]);
 		b = config_setting_get_bool(s);
 		if (j == 2)
@@ -403,19 +404,19 @@ load_int_array(struct conf *c, config_setting_t *a, int *out, int max,
 	int i, n = config_setting_length(a);
 
 	if (!config_setting_is_array(a) && !config_setting_is_list(a))
-		return where(a, c, err, "expected an array [ ... ] for ",
+		return error_at(a, c, err, "expected an array [ ... ] for ",
 		    config_setting_name(a));
 	if (n > max)
-		return where(a, c, err, "too many entries in ", config_setting_name(a));
+		return error_at(a, c, err, "too many entries in ", config_setting_name(a));
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(a, i);
 		if (config_setting_type(e) != CONFIG_TYPE_INT ||
 		    config_setting_get_int(e) < lo || config_setting_get_int(e) > hi)
-			return where(e, c, err, "out-of-range entry in ",
+			return error_at(e, c, err, "out-of-range entry in ",
 			    config_setting_name(a));
 		out[i] = config_setting_get_int(e);
 		if (i > 0 && out[i] <= out[i - 1])
-			return where(e, c, err, "entries must increase in ",
+			return error_at(e, c, err, "entries must increase in ",
 			    config_setting_name(a));
 	}
 	return n;
@@ -428,17 +429,17 @@ load_staff_numbers(struct conf *c, config_setting_t *a, struct dz_err *err)
 	int i, n = config_setting_length(a);
 
 	if (!config_setting_is_array(a) && !config_setting_is_list(a))
-		return where(a, c, err, "staff.numbers must be an array [ \"...\" ]", NULL);
+		return error_at(a, c, err, "staff.numbers must be an array [ \"...\" ]", NULL);
 	if (n > CONF_MAX_STAFF)
-		return where(a, c, err, "too many staff.numbers", NULL);
+		return error_at(a, c, err, "too many staff.numbers", NULL);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(a, i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return where(e, c, err, "staff.numbers entries must be strings", NULL);
+			return error_at(e, c, err, "staff.numbers entries must be strings", NULL);
 		if (phone_normalize(config_setting_get_string(e), c->staff.numbers[i],
 		    sizeof(c->staff.numbers[i])) != PHONE_VN_MOBILE &&
 		    c->staff.numbers[i][0] != '+')
-			return where(e, c, err, "not a mobile number in staff.numbers: ",
+			return error_at(e, c, err, "not a mobile number in staff.numbers: ",
 			    config_setting_get_string(e));
 	}
 	c->staff.nnumbers = n;
@@ -452,13 +453,13 @@ load_audiences(struct conf *c, config_setting_t *g, struct dz_err *err)
 	int i, n = config_setting_length(g);
 
 	if (!config_setting_is_group(g))
-		return where(g, c, err, "records.audiences must be a group { name = \"SQL\"; }", NULL);
+		return error_at(g, c, err, "records.audiences must be a group { name = \"SQL\"; }", NULL);
 	if (n > CONF_MAX_AUDIENCES)
-		return where(g, c, err, "too many records.audiences", NULL);
+		return error_at(g, c, err, "too many records.audiences", NULL);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(g, i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return where(e, c, err, "audience SQL must be a string: ",
+			return error_at(e, c, err, "audience SQL must be a string: ",
 			    config_setting_name(e));
 		c->records.audiences[i].name = config_setting_name(e);
 		c->records.audiences[i].sql = config_setting_get_string(e);
@@ -476,27 +477,27 @@ load_office(struct conf *c, config_setting_t *g, struct dz_err *err)
 	unsigned int i, j;
 
 	if (!config_setting_is_group(g))
-		return where(g, c, err, "each offices entry must be a group { match = ...; }", NULL);
+		return error_at(g, c, err, "each offices entry must be a group { match = ...; }", NULL);
 	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
 		for (j = 0; j < nitems(office_fields); j++)
 			if (strcmp(config_setting_name(s), office_fields[j]) == 0)
 				break;
 		if (j == nitems(office_fields))
-			return where(s, c, err, "unknown key offices.",
+			return error_at(s, c, err, "unknown key offices.",
 			    config_setting_name(s));
 		if (config_setting_type(s) != CONFIG_TYPE_STRING)
-			return where(s, c, err, "expected a string for offices.",
+			return error_at(s, c, err, "expected a string for offices.",
 			    config_setting_name(s));
 		if (j > 0 && template_check(config_setting_get_string(s),
 		    notice_vars, nitems(notice_vars), &terr) == -1)
-			return where(s, c, err, terr.msg, NULL);
+			return error_at(s, c, err, terr.msg, NULL);
 	}
 	memset(o, 0, sizeof(*o));
 	config_setting_lookup_string(g, "match", &o->match);
 	config_setting_lookup_string(g, "notice", &o->notice);
 	config_setting_lookup_string(g, "reminder", &o->reminder);
 	if (o->match == NULL || *o->match == '\0')
-		return where(g, c, err, "offices entry needs match = \"...\"", NULL);
+		return error_at(g, c, err, "offices entry needs match = \"...\"", NULL);
 	c->noffices++;
 	return 0;
 }
@@ -524,9 +525,9 @@ load_special(struct conf *c, const char *path, config_setting_t *s,
 	}
 	if (strcmp(path, "offices") == 0) {
 		if (!config_setting_is_list(s))
-			return where(s, c, err, "offices must be a list ( { match = ...; } )", NULL);
+			return error_at(s, c, err, "offices must be a list ( { match = ...; } )", NULL);
 		if (config_setting_length(s) > CONF_MAX_OFFICES)
-			return where(s, c, err, "too many offices", NULL);
+			return error_at(s, c, err, "too many offices", NULL);
 		for (i = 0; i < config_setting_length(s); i++)
 			if (load_office(c, config_setting_get_elem(s, i), err) == -1)
 				return -1;
@@ -534,7 +535,7 @@ load_special(struct conf *c, const char *path, config_setting_t *s,
 	}
 	if (strcmp(path, "statuses") == 0) {
 		if (!config_setting_is_list(s))
-			return where(s, c, err, "statuses must be a list ( { code = N; ... } )", NULL);
+			return error_at(s, c, err, "statuses must be a list ( { code = N; ... } )", NULL);
 		for (i = 0; i < config_setting_length(s); i++)
 			if (load_status(c, config_setting_get_elem(s, i), err) == -1)
 				return -1;
@@ -585,7 +586,7 @@ walk(struct conf *c, config_setting_t *g, const char *prefix, struct dz_err *err
 				return -1;
 			continue;
 		}
-		return where(s, c, err, "unknown key ", path);
+		return error_at(s, c, err, "unknown key ", path);
 	}
 	return 0;
 }
@@ -597,8 +598,8 @@ key_error(struct conf *c, const char *path, struct dz_err *err, const char *msg)
 	config_setting_t *s = config_lookup(&c->cfg, path);
 
 	if (s != NULL)
-		return where(s, c, err, msg, NULL);
-	return dz_err_set(err, "%s: %s", c->file, msg);
+		return error_at(s, c, err, msg, NULL);
+	return dz_err_set(err, DZ_EUSAGE, "%s: %s", c->file, msg);
 }
 
 static int
@@ -643,7 +644,7 @@ validate(struct conf *c, struct dz_err *err)
 		return key_error(c, "staff.numbers", err, "staff.numbers needs "
 		    "staff.pin (at least 4 characters)");
 	if (c->nmodems == 0)
-		return dz_err_set(err, "%s: no modems configured", c->file);
+		return dz_err_set(err, DZ_EUSAGE, "%s: no modems configured", c->file);
 	return 0;
 }
 
@@ -658,9 +659,9 @@ conf_load(const char *path, struct conf *c, struct dz_err *err)
 	config_init(&c->cfg);
 	if (!config_read_file(&c->cfg, path)) {
 		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
-			dz_err_set(err, "%s: cannot read file", path);
+			dz_err_set(err, DZ_EUSAGE, "%s: cannot read file", path);
 		else
-			dz_err_set(err, "%s:%d: %s", config_error_file(&c->cfg) ?
+			dz_err_set(err, DZ_EUSAGE, "%s:%d: %s", config_error_file(&c->cfg) ?
 			    config_error_file(&c->cfg) : path,
 			    config_error_line(&c->cfg), config_error_text(&c->cfg));
 		config_destroy(&c->cfg);

@@ -150,8 +150,9 @@ struct conf {
 /*
  * Load path into a fresh conf (caller-allocated, uninitialised): parse,
  * apply defaults, range-check every key, reject unknown keys and bad
- * templates. On failure returns -1 with err "FILE:LINE: message" and leaves
- * nothing to free. On success conf_fini must be called.
+ * templates. On failure returns -1 with err "FILE:LINE: message" (class
+ * DZ_EUSAGE) and leaves nothing to free. On success conf_fini must be
+ * called.
  */
 int	conf_load(const char *path, struct conf *conf, struct dz_err *err);
 void	conf_fini(struct conf *conf);

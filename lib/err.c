@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Error reporting for lib/: a fixed buffer the caller owns, no allocation. */
+/* Error reporting for lib/: a class and a message in a buffer the caller owns, no allocation. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,16 +7,33 @@
 #include "err.h"
 
 int
-dz_err_set(struct dz_err *err, const char *fmt, ...)
+dz_err_set(struct dz_err *err, enum dz_class cls, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL)
 		return -1;
+	err->cls = cls;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+const char *
+dz_class_name(enum dz_class cls)
+{
+	switch (cls) {
+	case DZ_EUSAGE:
+		return "usage";
+	case DZ_ETRANSIENT:
+		return "transient";
+	case DZ_EPERMANENT:
+		return "permanent";
+	case DZ_ESTATE:
+		return "state";
+	}
+	return "?";
 }
 
 size_t

@@ -14,27 +14,12 @@
 
 /* What one message is doing while it is handled. */
 struct job {
-	struct inbound_ctx	*ctx;
+	struct pass	*ctx;
 	const struct inbox_msg	*msg;
 	char			 number[PHONE_BUFSZ];
 	struct inbound_result	*res;
 	enum lane		 lane;		/* replies go here: reply, or staff */
-	bool			 permanent;	/* this message can never be answered */
 };
-
-int64_t
-inbound_queue(const struct inbound_ctx *ctx, enum lane lane, const char *number,
-    const char *text, time_t expires, int64_t inbox_id, struct dz_err *err)
-{
-	char body[STORE_TEXT_MAX];
-	bool ucs2;
-
-	if (text_prepare_sms(text, ctx->conf->sms.charset,
-	    ctx->conf->sms.max_parts, body, sizeof(body), &ucs2) == -1)
-		return dz_err_set(err, "reply too long to prepare");
-	return store_outbox_add(ctx->store, lane, number, body, ctx->now,
-	    expires, inbox_id, err);
-}
 
 /* Render tpl with vars and queue it as a reply to the sender. */
 static int
@@ -43,11 +28,9 @@ reply(struct job *j, const char *tpl, const struct template_var *vars,
 {
 	char text[REPLY_MAX];
 
-	if (template_render(tpl, vars, nvars, text, sizeof(text), err) == -1) {
-		j->permanent = true;
+	if (template_render(tpl, vars, nvars, text, sizeof(text), err) == -1)
 		return -1;
-	}
-	if (inbound_queue(j->ctx, j->lane, j->number, text,
+	if (pass_queue_sms(j->ctx, j->lane, j->number, text,
 	    j->ctx->now + j->ctx->conf->sms.reply_expiry, j->msg->id, err) == -1)
 		return -1;
 	j->res->replies++;
@@ -113,16 +96,14 @@ reply_found(struct job *j, const struct dossier *d, struct dz_err *err)
 		{ "procedure", d->procedure },
 	};
 
-	if (store_audit_add(j->ctx->store, j->number, d->code, "found", owner,
+	if (store_audit_add(j->ctx->store, j->number, d->code, AUDIT_FOUND, owner,
 	    j->ctx->now, err) == -1)
 		return -1;
 	j->res->found++;
 	if (c->privacy.owner_only && !owner)
 		return reply(j, c->templates.not_owner, v, 1, err);
-	if (status_text(j, d, status, sizeof(status), err) == -1) {
-		j->permanent = true;
+	if (status_text(j, d, status, sizeof(status), err) == -1)
 		return -1;
-	}
 	policy_format_day(d->due_at, due, sizeof(due));
 	if (due[0] == '\0')
 		snprintf(due, sizeof(due), "%s", "-");
@@ -143,44 +124,54 @@ lookup_one(struct job *j, const struct code_match *m, struct dz_err *err)
 	int r;
 
 	if (m->kind == CODE_BAD_DATE) {
-		if (store_audit_add(j->ctx->store, j->number, m->code, "bad_date",
+		if (store_audit_add(j->ctx->store, j->number, m->code, AUDIT_BAD_DATE,
 		    false, j->ctx->now, err) == -1)
 			return -1;
 		j->res->not_found++;
 		return reply(j, c->templates.bad_date, v, nitems(v), err);
 	}
 	if ((r = records_lookup(j->ctx->records, c->records.lookup_sql, m->code,
-	    &d, err)) == -1) {
-		j->res->transient = true;
+	    &d, err)) == -1)
 		return -1;
-	}
 	if (r == 1)
 		return reply_found(j, &d, err);
-	if (store_audit_add(j->ctx->store, j->number, m->code, "not_found", false,
+	if (store_audit_add(j->ctx->store, j->number, m->code, AUDIT_NOT_FOUND, false,
 	    j->ctx->now, err) == -1)
 		return -1;
 	j->res->not_found++;
 	return reply(j, c->templates.not_found, v, nitems(v), err);
 }
 
-/* Per-number lookup and miss limits: one "limit reached" reply, then silence. */
-static bool
-over_limit(struct job *j, bool *told)
+/*
+ * Per-number lookup and miss limits: 1 over a limit (*told: the number was
+ * already told so, stay silent), 0 within them, -1 the counts could not be
+ * read.
+ */
+static int
+over_limit(struct job *j, bool *told, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	struct store *s = j->ctx->store;
-	time_t hour = j->ctx->now - 3600;
+	time_t day = j->ctx->day_start, hour = j->ctx->now - 3600;
+	int n;
 
-	*told = store_audit_count(s, j->number, "limited", j->ctx->day_start) > 0;
-	if (store_audit_count(s, j->number, "found,not_found,bad_date",
-	    j->ctx->day_start) >= c->limits.lookups_per_day)
-		return true;
-	if (store_audit_count(s, j->number, "not_found,bad_date", hour) >=
-	    c->limits.misses_per_hour) {
-		*told = store_audit_count(s, j->number, "limited", hour) > 0;
-		return true;
-	}
-	return false;
+	if ((n = store_audit_count(s, j->number, AUDIT_BIT(AUDIT_LIMITED), day,
+	    err)) == -1)
+		return -1;
+	*told = n > 0;
+	if ((n = store_audit_count(s, j->number, AUDIT_LOOKUPS, day, err)) == -1)
+		return -1;
+	if (n >= c->limits.lookups_per_day)
+		return 1;
+	if ((n = store_audit_count(s, j->number, AUDIT_MISSES, hour, err)) == -1)
+		return -1;
+	if (n < c->limits.misses_per_hour)
+		return 0;
+	if ((n = store_audit_count(s, j->number, AUDIT_BIT(AUDIT_LIMITED), hour,
+	    err)) == -1)
+		return -1;
+	*told = n > 0;
+	return 1;
 }
 
 static int
@@ -190,13 +181,15 @@ do_lookup(struct job *j, const struct command *cmd, struct dz_err *err)
 	char max[16], found[16];
 	const struct template_var v[] = { { "max", max }, { "found", found } };
 	bool told;
-	int i;
+	int i, r;
 
-	if (over_limit(j, &told)) {
+	if ((r = over_limit(j, &told, err)) == -1)
+		return -1;
+	if (r == 1) {
 		j->res->outcome = told ? "limited, silent" : "limited";
 		if (told)
 			return 0;
-		if (store_audit_add(j->ctx->store, j->number, NULL, "limited",
+		if (store_audit_add(j->ctx->store, j->number, NULL, AUDIT_LIMITED,
 		    false, j->ctx->now, err) == -1)
 			return -1;
 		return reply_plain(j, c->templates.rate_limited, err);
@@ -235,7 +228,7 @@ staff_status(struct job *j, struct dz_err *err)
 		{ "signal", signal }, { "balance", j->ctx->balance[0] ?
 		    j->ctx->balance : "?" },
 	};
-	int i, q = 0;
+	int i, n, q = 0;
 
 	if (store_outbox_summary(s, j->ctx->day_start, &sum, err) == -1)
 		return -1;
@@ -244,7 +237,9 @@ staff_status(struct job *j, struct dz_err *err)
 	snprintf(queued, sizeof(queued), "%d", q);
 	snprintf(sent, sizeof(sent), "%d", sum.sent_today);
 	snprintf(failed, sizeof(failed), "%d", sum.failed_today);
-	if (store_modem_list(s, &ms, 1, err) == 1 && ms.signal >= 0)
+	if ((n = store_modem_list(s, &ms, 1, err)) == -1)
+		return -1;
+	if (n == 1 && ms.signal >= 0)
 		snprintf(signal, sizeof(signal), "%d%%", ms.signal);
 	else
 		snprintf(signal, sizeof(signal), "?");
@@ -258,7 +253,9 @@ do_staff(struct job *j, const struct command *cmd, struct dz_err *err)
 	struct store *s = j->ctx->store;
 	int fails;
 
-	fails = store_audit_count(s, j->number, "staff_denied", j->ctx->day_start);
+	if ((fails = store_audit_count(s, j->number,
+	    AUDIT_BIT(AUDIT_STAFF_DENIED), j->ctx->day_start, err)) == -1)
+		return -1;
 	if (fails >= c->staff.max_pin_failures) {
 		j->res->outcome = "staff locked out";
 		return 0;
@@ -266,12 +263,12 @@ do_staff(struct job *j, const struct command *cmd, struct dz_err *err)
 	if (!is_staff_number(c, j->number) || c->staff.pin == NULL ||
 	    strcmp(cmd->pin, c->staff.pin) != 0) {
 		j->res->outcome = "staff denied";
-		if (store_audit_add(s, j->number, NULL, "staff_denied", false,
+		if (store_audit_add(s, j->number, NULL, AUDIT_STAFF_DENIED, false,
 		    j->ctx->now, err) == -1)
 			return -1;
 		return reply_plain(j, c->templates.staff_denied, err);
 	}
-	if (store_audit_add(s, j->number, NULL, "staff", false, j->ctx->now,
+	if (store_audit_add(s, j->number, NULL, AUDIT_STAFF, false, j->ctx->now,
 	    err) == -1)
 		return -1;
 	j->lane = LANE_STAFF;
@@ -349,8 +346,9 @@ handle(struct job *j, struct dz_err *err)
 	command_parse(j->msg->text, c->sms.max_codes, &cmd);
 	j->res->kind = kind_name(cmd.kind);
 	j->res->outcome = "answered";
-	replies = store_outbox_count(j->ctx->store, j->number, LANE_REPLY,
-	    j->ctx->day_start);
+	if ((replies = store_outbox_count(j->ctx->store, j->number,
+	    LANE_BIT(LANE_REPLY), j->ctx->day_start, err)) == -1)
+		return -1;
 	/* Staff commands have their own lane and PIN lockout, not the citizens' cap. */
 	if (cmd.kind != CMD_STAFF &&
 	    replies >= c->limits.replies_per_number_per_day) {
@@ -366,7 +364,7 @@ handle(struct job *j, struct dz_err *err)
 
 /* This message can never be answered (e.g. a reply too long to render): record why, go on. */
 static int
-give_up(struct inbound_ctx *ctx, int64_t id, struct inbound_result *res,
+give_up(struct pass *ctx, int64_t id, struct inbound_result *res,
     struct dz_err *err)
 {
 	char outcome[sizeof(err->msg) + 16];
@@ -388,7 +386,7 @@ give_up(struct inbound_ctx *ctx, int64_t id, struct inbound_result *res,
 }
 
 int
-inbound_handle_next(struct inbound_ctx *ctx, struct inbound_result *res,
+inbound_handle_next(struct pass *ctx, struct inbound_result *res,
     struct dz_err *err)
 {
 	struct inbox_msg msg;
@@ -414,7 +412,7 @@ inbound_handle_next(struct inbound_ctx *ctx, struct inbound_result *res,
 		r = 0;
 	} else
 		r = handle(&j, err);
-	if (r == -1 && j.permanent)
+	if (r == -1 && err->cls == DZ_EPERMANENT)
 		return give_up(ctx, msg.id, res, err);
 	if (r == -1 || store_inbox_done(ctx->store, msg.id, res->kind,
 	    res->outcome, ctx->now, err) == -1) {

@@ -97,11 +97,11 @@ office_template(const struct conf *c, const char *office, bool reminder)
 }
 
 /*
- * Queue a notice (n = 0) or reminder n to number; returns the outbox id, -1 on a
- * database error, or -2 if the text cannot be rendered (a permanent problem).
+ * Queue a notice (n = 0) or reminder n to number; returns the outbox id or
+ * -1: DZ_EPERMANENT if the text cannot be rendered, else a database error.
  */
 static int64_t
-queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
+queue_notice(struct pass *ctx, const struct dossier *d,
     const char *number, int n, struct notices_result *res, struct dz_err *err)
 {
 	const struct conf *c = ctx->conf;
@@ -119,11 +119,12 @@ queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
 	snprintf(ns, sizeof(ns), "%d", n);
 	if (template_render(office_template(c, d->office, n > 0), v, nitems(v),
 	    text, sizeof(text), err) == -1)
-		return -2;
-	if ((sent = store_proactive_count(ctx->store, number, ctx->day_start)) == -1)
-		return dz_err_set(err, "state db: counting messages to a number failed");
+		return -1;
+	if ((sent = store_outbox_count(ctx->store, number, LANES_PROACTIVE,
+	    ctx->day_start, err)) == -1)
+		return -1;
 	capped = sent >= c->notices.per_number_per_day;
-	if ((id = inbound_queue(ctx, LANE_NOTICE, number, text, 0, 0, err)) == -1)
+	if ((id = pass_queue_sms(ctx, LANE_NOTICE, number, text, 0, 0, err)) == -1)
 		return -1;
 	/* Over the daily cap for this number: it goes when tomorrow's window opens. */
 	if (capped && store_outbox_delay(ctx->store, id, ctx->day_start + 86400 +
@@ -134,57 +135,66 @@ queue_notice(struct inbound_ctx *ctx, const struct dossier *d,
 	return id;
 }
 
-/* The reason a ready dossier gets no notice, or NULL if it gets one. */
-static const char *
-skip_reason(struct inbound_ctx *ctx, const struct dossier *d, long cutoff,
-    char *number, size_t numsz)
+/*
+ * Whether a ready dossier gets no notice: 1 and *why set, 0 it gets one
+ * (number holds the normalised mobile number), -1 on a state error.
+ */
+static int
+skip_reason(struct pass *ctx, const struct dossier *d, long cutoff,
+    char *number, size_t numsz, enum notice_outcome *why, struct dz_err *err)
 {
 	long day;
+	int r;
 
 	if (cutoff > 0 && policy_parse_day(d->finished_at, &day) == 0 &&
 	    day < cutoff)
-		return "skipped: ready before backfill window";
-	if (!d->notify_sms)
-		return "skipped: no consent to SMS";
-	if (phone_normalize(d->phone, number, numsz) != PHONE_VN_MOBILE)
-		return "skipped: no mobile number";
-	if (store_is_opted_out(ctx->store, number))
-		return "skipped: opted out";
-	return NULL;
+		*why = NOTICE_SKIP_OLD;
+	else if (!d->notify_sms)
+		*why = NOTICE_SKIP_CONSENT;
+	else if (phone_normalize(d->phone, number, numsz) != PHONE_VN_MOBILE)
+		*why = NOTICE_SKIP_PHONE;
+	else if ((r = store_optout_get(ctx->store, number, err)) != 0) {
+		if (r == -1)
+			return -1;
+		*why = NOTICE_SKIP_OPTOUT;
+	} else
+		return 0;
+	return 1;
 }
 
 /* One dossier in a notice status: ledger row and, if eligible, the notice. */
 static int
-process_ready(struct inbound_ctx *ctx, const struct dossier *d, long cutoff,
+process_ready(struct pass *ctx, const struct dossier *d, long cutoff,
     struct notices_result *res, struct dz_err *err)
 {
 	const struct conf *c = ctx->conf;
 	struct notice_row n;
-	const char *why;
 	int r;
 
-	if ((r = store_notice_exists(ctx->store, d->code, "ready", 0)) == -1)
-		return dz_err_set(err, "state db: reading the notices ledger failed");
+	if ((r = store_notice_exists(ctx->store, d->code, NOTICE_READY, 0,
+	    err)) == -1)
+		return -1;
 	if (r == 1)
 		return 0;	/* already noticed (or skipped) once: never again */
 	memset(&n, 0, sizeof(n));
 	dz_strlcpy(n.code, d->code, sizeof(n.code));
-	dz_strlcpy(n.kind, "ready", sizeof(n.kind));
+	n.kind = NOTICE_READY;
 	n.created_at = ctx->now;
-	why = skip_reason(ctx, d, cutoff, n.number, sizeof(n.number));
-	if (why != NULL) {
-		dz_strlcpy(n.outcome, why, sizeof(n.outcome));
+	if ((r = skip_reason(ctx, d, cutoff, n.number, sizeof(n.number),
+	    &n.outcome, err)) == -1)
+		return -1;
+	if (r == 1)
 		res->skipped++;
-	} else if ((n.outbox_id = queue_notice(ctx, d, n.number, 0, res, err)) == -2) {
+	else if ((n.outbox_id = queue_notice(ctx, d, n.number, 0, res,
+	    err)) == -1) {
+		if (err->cls != DZ_EPERMANENT)
+			return -1;
 		/* Never blocks the scan: counted, visible in the ledger. */
 		n.outbox_id = 0;
-		dz_strlcpy(n.outcome, "skipped: text could not be rendered",
-		    sizeof(n.outcome));
+		n.outcome = NOTICE_SKIP_RENDER;
 		res->skipped++;
 	} else {
-		if (n.outbox_id == -1)
-			return -1;
-		dz_strlcpy(n.outcome, "queued", sizeof(n.outcome));
+		n.outcome = NOTICE_QUEUED;
 		if (c->notices.nreminders > 0)
 			n.next_at = ctx->now + (time_t)c->notices.reminder_days[0] *
 			    c->notices.day_seconds;
@@ -198,12 +208,15 @@ process_ready(struct inbound_ctx *ctx, const struct dossier *d, long cutoff,
  * first scan); sets up the backfill cutoff from notices.backfill_days.
  */
 static int
-watermark(struct inbound_ctx *ctx, char *since, size_t sincesz, char *wm,
+watermark(struct pass *ctx, char *since, size_t sincesz, char *wm,
     size_t wmsz, long *cutoff, struct dz_err *err)
 {
 	char buf[32];
+	int r;
 
-	if (store_meta_get(ctx->store, CUTOFF, buf, sizeof(buf)) != 1) {
+	if ((r = store_meta_get(ctx->store, CUTOFF, buf, sizeof(buf), err)) == -1)
+		return -1;
+	if (r == 0) {
 		policy_day_iso(ctx->today - ctx->conf->notices.backfill_days, buf,
 		    sizeof(buf));
 		if (store_meta_set(ctx->store, CUTOFF, buf, err) == -1)
@@ -212,7 +225,9 @@ watermark(struct inbound_ctx *ctx, char *since, size_t sincesz, char *wm,
 	if (policy_parse_day(buf, cutoff) == -1)
 		*cutoff = 0;
 	wm[0] = '\0';
-	if (store_meta_get(ctx->store, WATERMARK, wm, wmsz) == 1)
+	if ((r = store_meta_get(ctx->store, WATERMARK, wm, wmsz, err)) == -1)
+		return -1;
+	if (r == 1)
 		policy_iso_minus(wm, RESCAN_MARGIN, since, sincesz);
 	else
 		dz_strlcpy(since, buf, sincesz);	/* first poll: the backfill window */
@@ -221,7 +236,7 @@ watermark(struct inbound_ctx *ctx, char *since, size_t sincesz, char *wm,
 
 /* Ledger and queue rows [from, to); with last set, also move the watermark. */
 static int
-apply_chunk(struct inbound_ctx *ctx, struct scan *sc, size_t from, size_t to,
+apply_chunk(struct pass *ctx, struct scan *sc, size_t from, size_t to,
     bool last, long cutoff, struct notices_result *res, struct dz_err *err)
 {
 	size_t i;
@@ -241,7 +256,7 @@ fail:
 }
 
 static int
-apply_scan(struct inbound_ctx *ctx, struct scan *sc, long cutoff,
+apply_scan(struct pass *ctx, struct scan *sc, long cutoff,
     struct notices_result *res, struct dz_err *err)
 {
 	size_t i = 0, to;
@@ -257,7 +272,7 @@ apply_scan(struct inbound_ctx *ctx, struct scan *sc, long cutoff,
 }
 
 int
-notices_scan(struct inbound_ctx *ctx, struct notices_result *res,
+notices_scan(struct pass *ctx, struct notices_result *res,
     struct dz_err *err)
 {
 	struct scan sc;
@@ -277,7 +292,7 @@ notices_scan(struct inbound_ctx *ctx, struct notices_result *res,
 	    INT_MAX, scan_cb, &sc, err);
 	if (n == -1 || sc.oom) {
 		free(sc.rows);
-		return n == -1 ? -1 : dz_err_set(err, "notices: out of memory");
+		return n == -1 ? -1 : dz_err_set(err, DZ_ETRANSIENT, "notices: out of memory");
 	}
 	res->scanned = sc.more ? n - 1 : n;	/* not the row that stopped the batch */
 	res->more = sc.more;
@@ -291,43 +306,55 @@ notices_scan(struct inbound_ctx *ctx, struct notices_result *res,
 }
 
 
-/* Is the dossier (read again just now) still waiting to be collected by this number? */
-static bool
-still_waiting(struct inbound_ctx *ctx, const struct dossier *d, char *number,
-    size_t numsz)
+/*
+ * Is the dossier (read again just now) still waiting to be collected by
+ * this number? 1 yes (number set), 0 no, -1 state error.
+ */
+static int
+still_waiting(struct pass *ctx, const struct dossier *d, char *number,
+    size_t numsz, struct dz_err *err)
 {
+	int r;
+
 	if (d->status < 1 || d->status > CONF_NSTATUS ||
 	    !ctx->conf->statuses[d->status].notice || !d->notify_sms)
-		return false;
+		return 0;
 	if (phone_normalize(d->phone, number, numsz) != PHONE_VN_MOBILE)
-		return false;
-	return !store_is_opted_out(ctx->store, number);
+		return 0;
+	if ((r = store_optout_get(ctx->store, number, err)) == -1)
+		return -1;
+	return r == 0;
 }
 
 /* Queue reminder i for the ledger row n (whose dossier is d) and schedule the next. */
 static int
-remind_one(struct inbound_ctx *ctx, struct notice_row *n, const struct dossier *d,
+remind_one(struct pass *ctx, struct notice_row *n, const struct dossier *d,
     int i, struct notices_result *res, struct dz_err *err)
 {
 	const struct conf *c = ctx->conf;
 	struct notice_row r;
 	time_t next = 0;
+	int w;
 
 	memset(&r, 0, sizeof(r));
-	if (!still_waiting(ctx, d, r.number, sizeof(r.number))) {
+	if ((w = still_waiting(ctx, d, r.number, sizeof(r.number), err)) == -1)
+		return -1;
+	if (w == 0) {
 		res->stopped++;
 		return store_notice_reschedule(ctx->store, n->id, 0, err);
 	}
 	dz_strlcpy(r.code, n->code, sizeof(r.code));
-	dz_strlcpy(r.kind, "reminder", sizeof(r.kind));
-	dz_strlcpy(r.outcome, "queued", sizeof(r.outcome));
+	r.kind = NOTICE_REMINDER;
+	r.outcome = NOTICE_QUEUED;
 	r.n = i;
 	r.created_at = ctx->now;
-	if ((r.outbox_id = queue_notice(ctx, d, r.number, i, res, err)) == -2) {
+	if ((r.outbox_id = queue_notice(ctx, d, r.number, i, res, err)) == -1) {
+		if (err->cls != DZ_EPERMANENT)
+			return -1;
 		res->stopped++;	/* the reminder text cannot be rendered: end the series */
 		return store_notice_reschedule(ctx->store, n->id, 0, err);
 	}
-	if (r.outbox_id == -1 || store_notice_add(ctx->store, &r, err) == -1)
+	if (store_notice_add(ctx->store, &r, err) == -1)
 		return -1;
 	res->reminders++;
 	if (i < c->notices.nreminders) {
@@ -341,7 +368,7 @@ remind_one(struct inbound_ctx *ctx, struct notice_row *n, const struct dossier *
 }
 
 int
-notices_remind(struct inbound_ctx *ctx, struct notices_result *res,
+notices_remind(struct pass *ctx, struct notices_result *res,
     struct dz_err *err)
 {
 	const struct conf *c = ctx->conf;
@@ -355,10 +382,10 @@ notices_remind(struct inbound_ctx *ctx, struct notices_result *res,
 			return r;
 		for (i = 1; i <= c->notices.nreminders; i++)
 			if ((r = store_notice_exists(ctx->store, n.code,
-			    "reminder", i)) != 1)
+			    NOTICE_REMINDER, i, err)) != 1)
 				break;
 		if (i <= c->notices.nreminders && r == -1)
-			return dz_err_set(err, "state db: reading the notices ledger failed");
+			return -1;
 		/* The live status, read just before deciding (outside the state transaction). */
 		r = i <= c->notices.nreminders ? records_lookup(ctx->records,
 		    c->records.lookup_sql, n.code, &d, err) : 0;

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "inbound.h"
+#include "pass.h"
 
 struct notices_result {
 	int	scanned;	/* changed rows read from the records database */
@@ -23,17 +23,20 @@ struct notices_result {
  * status gets one ledger row and, if eligible, one notice in the notice
  * lane, committed together. The first poll ever reads only the last
  * notices.backfill_days. Returns 0, or -1 if the records database cannot
- * be read now (nothing is lost: the watermark did not move).
+ * be read now (DZ_ETRANSIENT) or the state database failed (DZ_ESTATE);
+ * nothing is lost: the watermark did not move. A notice whose text cannot
+ * be rendered is recorded as skipped and counted, never blocking the scan.
  */
-int	notices_scan(struct inbound_ctx *ctx, struct notices_result *res,
+int	notices_scan(struct pass *ctx, struct notices_result *res,
 	    struct dz_err *err);
 
 /*
  * Queue the reminders that are due: the live status is read again first;
  * still ready -> reminder n, collected or any other status -> no more.
- * Returns 0 or -1 (records unreadable: the reminder waits).
+ * Returns 0 or -1 (records unreadable, or a state database error: the
+ * reminder waits).
  */
-int	notices_remind(struct inbound_ctx *ctx, struct notices_result *res,
+int	notices_remind(struct pass *ctx, struct notices_result *res,
 	    struct dz_err *err);
 
 #endif

@@ -17,6 +17,13 @@ policy_backoff(int attempts, int initial, int max)
 }
 
 bool
+policy_send_give_up(int attempts, int max_attempts, bool permanent)
+{
+	return attempts >= max_attempts ||
+	    (permanent && attempts >= POLICY_PERMANENT_ATTEMPTS);
+}
+
+bool
 policy_in_window(int start, int end, int minute_of_day)
 {
 	if (start == end)

@@ -9,6 +9,16 @@
 /* Delay before attempt number attempts + 1: initial * 2^(attempts-1), capped at max. */
 int	policy_backoff(int attempts, int initial, int max);
 
+/*
+ * After a failed send: should attempt number attempts (1 = the first) be
+ * the last? True when max_attempts is reached, or when the error names
+ * this message or number (permanent) and POLICY_PERMANENT_ATTEMPTS tries
+ * were made: one more try, since a network's "permanent" answer is
+ * sometimes a passing fault.
+ */
+#define POLICY_PERMANENT_ATTEMPTS	2
+bool	policy_send_give_up(int attempts, int max_attempts, bool permanent);
+
 /* Is minute_of_day (0..1439) inside [start, end)? start > end wraps past midnight; start == end is always. */
 bool	policy_in_window(int start, int end, int minute_of_day);
 

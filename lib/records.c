@@ -72,14 +72,14 @@ records_open(struct records *r, struct dz_err *err)
 
 	if (stat(r->path, &sb) == -1) {
 		records_close(r);
-		return dz_err_set(err, "records db: %s: not found", r->path);
+		return dz_err_set(err, DZ_ETRANSIENT, "records db: %s: not found", r->path);
 	}
 	if (r->db != NULL && (sb.st_dev != r->dev || sb.st_ino != r->ino))
 		records_close(r);
 	if (r->db != NULL)
 		return 0;
 	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		dz_err_set(err, "records db: %s: %s", r->path,
+		dz_err_set(err, DZ_ETRANSIENT, "records db: %s: %s", r->path,
 		    r->db ? sqlite3_errmsg(r->db) : "out of memory");
 		records_close(r);
 		return -1;
@@ -162,7 +162,7 @@ cached_stmt(struct records *r, const char *sql, struct dz_err *err)
 	}
 	if (sqlite3_prepare_v2(r->db, sql, -1, &r->cache[slot].st, NULL) !=
 	    SQLITE_OK) {
-		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+		dz_err_set(err, DZ_ETRANSIENT, "records db: %s", sqlite3_errmsg(r->db));
 		sqlite3_finalize(r->cache[slot].st);
 		r->cache[slot].st = NULL;
 		return NULL;
@@ -170,7 +170,7 @@ cached_stmt(struct records *r, const char *sql, struct dz_err *err)
 	if ((r->cache[slot].sql = strdup(sql)) == NULL) {
 		sqlite3_finalize(r->cache[slot].st);
 		r->cache[slot].st = NULL;
-		dz_err_set(err, "records db: out of memory");
+		dz_err_set(err, DZ_ETRANSIENT, "records db: out of memory");
 		return NULL;
 	}
 	return r->cache[slot].st;
@@ -211,7 +211,7 @@ records_lookup(struct records *r, const char *sql, const char *code,
 	if (rc == SQLITE_ROW)
 		row_to_dossier(st, d);
 	else if (rc != SQLITE_DONE)
-		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+		dz_err_set(err, DZ_ETRANSIENT, "records db: %s", sqlite3_errmsg(r->db));
 	records_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
@@ -235,7 +235,7 @@ records_scan(struct records *r, const char *sql, const char *since, int max,
 			break;
 	}
 	if (n < max && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		dz_err_set(err, "records db: %s", sqlite3_errmsg(r->db));
+		dz_err_set(err, DZ_ETRANSIENT, "records db: %s", sqlite3_errmsg(r->db));
 		n = -1;
 	}
 	records_done(st);

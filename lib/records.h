@@ -32,7 +32,9 @@ void		 records_free(struct records *r);
 /*
  * Look up one code with sql (binding :code). Opens or reopens the file as
  * needed (also when it was replaced). 1 found, 0 not found, -1 the
- * database could not be read now (missing, locked, bad SQL): err says why.
+ * database could not be read now (missing, locked, bad SQL): err says why,
+ * class DZ_ETRANSIENT (every failure of this module is: the file may be
+ * back, unlocked or fixed at the next try).
  */
 int	records_lookup(struct records *r, const char *sql, const char *code,
 	    struct dossier *d, struct dz_err *err);
@@ -40,7 +42,7 @@ int	records_lookup(struct records *r, const char *sql, const char *code,
 /*
  * Run sql (binding :since and :code where present) in one short read
  * transaction and call cb for each row, at most max rows; cb returning
- * non-zero stops the scan early. Returns rows seen or -1.
+ * non-zero stops the scan early. Returns rows seen or -1 (DZ_ETRANSIENT).
  */
 int	records_scan(struct records *r, const char *sql, const char *since,
 	    int max, int (*cb)(const struct dossier *, void *), void *arg,

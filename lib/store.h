@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The state database owned by dossierd: schema, migrations, inbox, outbox, audit, opt-outs, status. */
+/* The state database owned by dossierd: the only code that knows its schema. */
 #ifndef DZ_STORE_H
 #define DZ_STORE_H
 
@@ -9,9 +9,27 @@
 
 #include "err.h"
 
+/*
+ * Conventions for every function below:
+ * - Failures return -1 (or NULL) and set err: class DZ_ESTATE for anything
+ *   SQLite reports (read-only, corrupt, locked past the busy timeout, full,
+ *   a missing table), DZ_ETRANSIENT for out of memory. No function fails
+ *   without setting err (err may be NULL when the caller does not care).
+ * - "Own transaction": the function commits its work itself and must not be
+ *   called inside store_begin/store_commit. All others write nothing on
+ *   their own beyond the one statement they run: inside the caller's
+ *   transaction if there is one, else auto-committed.
+ *
+ * Files: store.c (open, migrations, statements, transactions, meta),
+ * store_inbox.c, store_outbox.c, store_ledger.c (notices),
+ * store_audit.c (audit, opt-outs), store_report.c (modem status, today's
+ * counts); store_priv.h holds what they share.
+ */
+
 #define STORE_TEXT_MAX	4096
 #define STORE_NUM_MAX	32
 
+/* Outbound priority lanes, highest first. Stored as these numbers. */
 enum lane {
 	LANE_REPLY,
 	LANE_STAFF,
@@ -21,6 +39,64 @@ enum lane {
 };
 #define LANE_BIT(l)	(1u << (l))
 #define LANE_ALL	((1u << LANE_COUNT) - 1)
+/* Answers to what a citizen or staff member sent. */
+#define LANES_ANSWERS	(LANE_BIT(LANE_REPLY) | LANE_BIT(LANE_STAFF))
+/* What the gateway sends of its own accord: send window and daily caps. */
+#define LANES_PROACTIVE	(LANE_BIT(LANE_NOTICE) | LANE_BIT(LANE_BROADCAST))
+
+/*
+ * The states of an outbox row: queued -> sending -> sent | retry -> ... |
+ * failed | expired; uncertain: was being sent at a crash, not sent again.
+ * Stored as the names store_state_name() gives.
+ */
+enum out_state {
+	OUT_QUEUED,
+	OUT_SENDING,
+	OUT_SENT,
+	OUT_RETRY,
+	OUT_FAILED,
+	OUT_EXPIRED,
+	OUT_UNCERTAIN,
+	OUT_NSTATES
+};
+#define OUT_BIT(s)	(1u << (s))
+/* Waiting for its turn (or for its retry time). */
+#define OUT_WAITING	(OUT_BIT(OUT_QUEUED) | OUT_BIT(OUT_RETRY))
+/* Not yet in a final state. */
+#define OUT_OPEN	(OUT_WAITING | OUT_BIT(OUT_SENDING))
+/* Final, and not sent (or not known to be). */
+#define OUT_UNSENT	(OUT_BIT(OUT_FAILED) | OUT_BIT(OUT_EXPIRED) | \
+			 OUT_BIT(OUT_UNCERTAIN))
+
+/* What a lookup or staff command came to, in the audit table. */
+enum audit_outcome {
+	AUDIT_FOUND,
+	AUDIT_NOT_FOUND,
+	AUDIT_BAD_DATE,
+	AUDIT_LIMITED,		/* over a per-number limit */
+	AUDIT_STAFF,		/* a staff command with the right PIN */
+	AUDIT_STAFF_DENIED,	/* a wrong PIN or a number not on the list */
+	AUDIT_NOUTCOMES
+};
+#define AUDIT_BIT(o)	(1u << (o))
+#define AUDIT_LOOKUPS	(AUDIT_BIT(AUDIT_FOUND) | AUDIT_BIT(AUDIT_NOT_FOUND) | \
+			 AUDIT_BIT(AUDIT_BAD_DATE))
+#define AUDIT_MISSES	(AUDIT_BIT(AUDIT_NOT_FOUND) | AUDIT_BIT(AUDIT_BAD_DATE))
+
+/* The notices ledger: what a row is, and what came of it. */
+enum notice_kind {
+	NOTICE_READY,		/* the first "result ready" notice (n = 0) */
+	NOTICE_REMINDER,	/* reminder n = 1, 2, ... */
+};
+enum notice_outcome {
+	NOTICE_QUEUED,
+	NOTICE_SKIP_OLD,	/* ready before the backfill window */
+	NOTICE_SKIP_CONSENT,	/* notify_sms is 0 */
+	NOTICE_SKIP_PHONE,	/* no mobile number */
+	NOTICE_SKIP_OPTOUT,
+	NOTICE_SKIP_RENDER,	/* the text could not be rendered */
+	NOTICE_NOUTCOMES
+};
 
 struct store;
 
@@ -41,7 +117,7 @@ struct inbox_msg {
 	time_t		 received_at;
 };
 
-/* An outbound message. */
+/* An outbound message taken for sending. */
 struct out_msg {
 	int64_t		 id;
 	enum lane	 lane;
@@ -49,6 +125,25 @@ struct out_msg {
 	char		 text[STORE_TEXT_MAX];
 	int		 attempts;
 	bool		 uncertain;	/* may already have been sent before a crash */
+};
+
+/* An outbox row as listed for people (dossierctl queue). */
+struct out_row {
+	int64_t		 id;
+	enum lane	 lane;
+	enum out_state	 state;
+	int		 attempts;
+	char		 number[STORE_NUM_MAX];
+	time_t		 when;		/* sent_at if sent, else next_at */
+	char		 text[STORE_TEXT_MAX];
+	char		 last_error[256];
+};
+
+/* Which outbox rows store_outbox_list returns. */
+struct out_filter {
+	unsigned	 states;	/* OUT_BIT mask */
+	unsigned	 lanes;		/* LANE_BIT mask */
+	int		 limit;		/* at most this many rows */
 };
 
 /* Modem health, written by the daemon, read by dossierctl. */
@@ -66,16 +161,65 @@ struct modem_status {
 	time_t		 balance_at;
 };
 
-/* Open (creating and migrating as needed) the state database at path. */
+/* One row of the notices ledger: one per (dossier code, kind, reminder number). */
+struct notice_row {
+	int64_t			 id;
+	char			 code[64];
+	enum notice_kind	 kind;
+	int			 n;		/* reminders already queued */
+	char			 number[STORE_NUM_MAX];
+	enum notice_outcome	 outcome;
+	int64_t			 outbox_id;
+	time_t			 created_at;
+	time_t			 next_at;	/* next reminder due, 0 none */
+};
+
+/* ---- store.c: the database, its schema, transactions, meta ---- */
+
+/*
+ * Open (creating and migrating as needed) the state database at path.
+ * NULL on failure: DZ_ESTATE (cannot open, not a database, schema newer
+ * than this program, migration failed) or DZ_ETRANSIENT (out of memory).
+ */
 struct store	*store_open(const char *path, struct dz_err *err);
 void		 store_close(struct store *s);
-/* PRAGMA integrity_check: 0 ok, -1 with err. */
+/* PRAGMA integrity_check: 0 ok, -1 with err (DZ_ESTATE). */
 int		 store_check(struct store *s, struct dz_err *err);
 
-/* Explicit transactions (BEGIN IMMEDIATE). Functions below do not nest them. */
+/*
+ * Explicit transactions (BEGIN IMMEDIATE); they do not nest. commit rolls
+ * back on failure. rollback is a no-op outside a transaction.
+ */
 int	store_begin(struct store *s, struct dz_err *err);
 int	store_commit(struct store *s, struct dz_err *err);
 void	store_rollback(struct store *s);
+
+/* meta key/value (watermarks, balance). get: 1 found (val set), 0 not, -1 error. */
+int	store_meta_get(struct store *s, const char *key, char *val,
+	    size_t valsz, struct dz_err *err);
+int	store_meta_set(struct store *s, const char *key, const char *val,
+	    struct dz_err *err);
+
+/*
+ * Run SQL text as it is (no parameters; several statements allowed),
+ * calling cb for each result row. For tests and diagnostics only: the
+ * daemon and dossierctl use the functions of this header. 0 or -1.
+ */
+typedef int (*store_row_cb)(void *arg, int ncol, char **vals, char **names);
+int	store_exec(struct store *s, const char *sql, store_row_cb cb, void *arg,
+	    struct dz_err *err);
+
+/* Names as stored and shown; "?" for an out-of-range value. */
+const char	*store_lane_name(enum lane lane);
+const char	*store_state_name(enum out_state st);
+const char	*store_audit_name(enum audit_outcome o);
+const char	*store_notice_kind_name(enum notice_kind k);
+const char	*store_notice_outcome_name(enum notice_outcome o);
+/* The lane called name: 0 and *lane set, or -1 (DZ_EUSAGE). */
+int		 store_lane_parse(const char *name, enum lane *lane,
+		    struct dz_err *err);
+
+/* ---- store_inbox.c: received messages, multipart reassembly ---- */
 
 /*
  * Record one received part (own transaction). Single parts go straight to
@@ -87,29 +231,39 @@ void	store_rollback(struct store *s);
  */
 int	store_inbox_add_part(struct store *s, const struct in_part *p,
 	    time_t now, struct dz_err *err);
-/* Join incomplete multipart messages older than cutoff as they are. Returns how many. */
+/*
+ * Join incomplete multipart messages whose first part arrived before
+ * cutoff, as they are (own transaction per message). Returns how many.
+ */
 int	store_parts_flush(struct store *s, time_t cutoff, struct dz_err *err);
-/* Oldest pending inbox message: 1 found, 0 none, -1 error. */
+/* Oldest pending inbox message: 1 found (m set), 0 none, -1 error. */
 int	store_inbox_next(struct store *s, struct inbox_msg *m, struct dz_err *err);
 /* The same, among messages with id > after. */
 int	store_inbox_next_after(struct store *s, int64_t after, struct inbox_msg *m,
 	    struct dz_err *err);
-/* Mark handled with what it was and what came of it (inside the caller's transaction). */
+/* Mark handled with what it was (kind) and what came of it (outcome). 0 or -1. */
 int	store_inbox_done(struct store *s, int64_t id, const char *kind,
 	    const char *outcome, time_t now, struct dz_err *err);
 
-/* Queue a message; expires 0 = never. Returns the row id or -1. */
+/* ---- store_outbox.c: the outbound queue and its state machine ---- */
+
+/* Queue a message (state queued, due now); expires 0 = never. Returns the row id or -1. */
 int64_t	store_outbox_add(struct store *s, enum lane lane, const char *number,
 	    const char *text, time_t now, time_t expires, int64_t inbox_id,
 	    struct dz_err *err);
-/* Next due message among lanes in lane_mask (priority reply > staff > notice > broadcast): 1/0/-1. */
+/*
+ * The next due message among the lanes of lane_mask, in lane priority
+ * (reply > staff > notice > broadcast), then due time: 1 found, 0 none, -1.
+ */
 int	store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
 	    struct out_msg *m, struct dz_err *err);
-/* Earliest next_at among queued/retry rows of lane_mask, or 0 if none. */
-time_t	store_outbox_next_due(struct store *s, unsigned lane_mask);
-/* Hold a queued row until next_at. */
+/* Earliest next_at among waiting rows of lane_mask into *due (0 if none). 0 or -1. */
+int	store_outbox_next_due(struct store *s, unsigned lane_mask, time_t *due,
+	    struct dz_err *err);
+/* Hold a waiting row until next_at (the per-number daily cap). 0 or -1. */
 int	store_outbox_delay(struct store *s, int64_t id, time_t next_at,
 	    struct dz_err *err);
+/* State changes of one row; 0 or -1 (a missing row is not an error). */
 int	store_outbox_sending(struct store *s, int64_t id, const char *modem,
 	    time_t now, struct dz_err *err);
 int	store_outbox_sent(struct store *s, int64_t id, int parts, time_t now,
@@ -118,17 +272,28 @@ int	store_outbox_retry(struct store *s, int64_t id, time_t next_at,
 	    const char *error, struct dz_err *err);
 int	store_outbox_failed(struct store *s, int64_t id, const char *error,
 	    time_t now, struct dz_err *err);
-/* Queued/retry rows past their expiry become expired. Returns how many. */
+/* Waiting rows past their expiry become expired. Returns how many or -1. */
 int	store_outbox_expire(struct store *s, time_t now, struct dz_err *err);
 /*
- * After a crash: rows left "sending" are uncertain. Replies and staff
- * messages are queued again (flagged uncertain); notices and broadcasts
- * become "uncertain" and are not sent again. Returns rows touched.
+ * After a crash (own transaction): rows left "sending" are uncertain.
+ * Replies and staff messages are queued again (flagged uncertain); notices
+ * and broadcasts become "uncertain" and are not sent again. Returns rows
+ * touched or -1.
  */
 int	store_outbox_recover(struct store *s, time_t now, struct dz_err *err);
-/* dossierctl retry: a failed/expired/uncertain row back to queued. 1 done, 0 no such row. */
+/* dossierctl retry: a failed, expired, uncertain or retry row back to queued. 1 done, 0 no such row, -1. */
 int	store_outbox_requeue(struct store *s, int64_t id, time_t now,
 	    struct dz_err *err);
+/* Rows queued to number in the lanes of lane_mask since `since`. Count or -1. */
+int	store_outbox_count(struct store *s, const char *number,
+	    unsigned lane_mask, time_t since, struct dz_err *err);
+/*
+ * Rows matching f, lowest lane then id first, each handed to cb (a non-zero
+ * return stops the listing). Returns rows handed over, or -1.
+ */
+typedef int (*store_out_cb)(void *arg, const struct out_row *r);
+int	store_outbox_list(struct store *s, const struct out_filter *f,
+	    store_out_cb cb, void *arg, struct dz_err *err);
 
 struct outbox_summary {
 	int		 queued[LANE_COUNT];	/* queued, retry or sending */
@@ -136,66 +301,75 @@ struct outbox_summary {
 	int		 failed_today;		/* failed/expired/uncertain since `since` */
 	time_t		 last_send;
 };
+/* Fill sum. 0 or -1. */
 int	store_outbox_summary(struct store *s, time_t since,
 	    struct outbox_summary *sum, struct dz_err *err);
 
-/* The notices ledger: one row per (dossier code, kind, reminder number). */
-struct notice_row {
-	int64_t		 id;
-	char		 code[64];
-	char		 kind[16];	/* "ready" */
-	int		 n;		/* reminders already queued */
-	char		 number[STORE_NUM_MAX];
-	char		 outcome[48];	/* queued, or skipped: why */
-	int64_t		 outbox_id;
-	time_t		 created_at;
-	time_t		 next_at;	/* next reminder due, 0 none */
-};
+/* ---- store_ledger.c: the notices ledger ---- */
+
 /* Insert unless (code, kind, n) exists: 1 inserted, 0 existed, -1 error. */
 int	store_notice_add(struct store *s, const struct notice_row *n,
 	    struct dz_err *err);
 /* 1 if (code, kind, n) is in the ledger, 0 if not, -1 on error. */
-int	store_notice_exists(struct store *s, const char *code, const char *kind,
-	    int n);
+int	store_notice_exists(struct store *s, const char *code,
+	    enum notice_kind kind, int n, struct dz_err *err);
 /* The ledger row whose next reminder is due soonest (next_at <= now): 1/0/-1. */
 int	store_notice_due(struct store *s, time_t now, struct notice_row *n,
 	    struct dz_err *err);
-/* Set the ledger row's next reminder time (0: no more reminders). */
+/* Set the ledger row's next reminder time (0: no more reminders). 0 or -1. */
 int	store_notice_reschedule(struct store *s, int64_t id, time_t next_at,
 	    struct dz_err *err);
-/* Notices and broadcasts queued to number since `since` (the per-number daily cap). */
-int	store_proactive_count(struct store *s, const char *number, time_t since);
 
-/* Audit and the counts limits are computed from. */
+struct ledger_counts {
+	int	outcome[NOTICE_NOUTCOMES];	/* ledger rows created since */
+	int	reminders_sent;			/* reminders whose SMS was sent since */
+};
+/* Fill lc for rows since `since`. 0 or -1. */
+int	store_ledger_counts(struct store *s, time_t since,
+	    struct ledger_counts *lc, struct dz_err *err);
+
+/* ---- store_audit.c: the audit trail, opt-outs ---- */
+
+/* One audit row. 0 or -1. */
 int	store_audit_add(struct store *s, const char *number, const char *code,
-	    const char *outcome, bool owner, time_t now, struct dz_err *err);
-/* Audit rows of number since `since` whose outcome is in the comma list outcomes. -1 on error. */
-int	store_audit_count(struct store *s, const char *number,
-	    const char *outcomes, time_t since);
-/* Rows queued to number in lane since `since`. */
-int	store_outbox_count(struct store *s, const char *number, enum lane lane,
-	    time_t since);
+	    enum audit_outcome outcome, bool owner, time_t now,
+	    struct dz_err *err);
+/* Audit rows of number since `since` whose outcome is in mask (AUDIT_BIT). Count or -1. */
+int	store_audit_count(struct store *s, const char *number, unsigned mask,
+	    time_t since, struct dz_err *err);
 
+/* Opt number out (out) or back in, from source. Returns rows changed or -1. */
 int	store_optout_set(struct store *s, const char *number, bool out,
 	    const char *source, time_t now, struct dz_err *err);
-bool	store_is_opted_out(struct store *s, const char *number);
+/* 1 if number is opted out, 0 if not, -1 on error (callers stay quiet then). */
+int	store_optout_get(struct store *s, const char *number, struct dz_err *err);
+/* Every opt-out, oldest first, to cb (non-zero stops). Returns how many or -1. */
+typedef int (*store_optout_cb)(void *arg, const char *number, time_t at,
+    const char *source);
+int	store_optout_list(struct store *s, store_optout_cb cb, void *arg,
+	    struct dz_err *err);
 
+/* ---- store_report.c: modem status, today's counts ---- */
+
+/* Insert or replace the status row of ms->name. 0 or -1. */
 int	store_modem_put(struct store *s, const struct modem_status *ms,
 	    struct dz_err *err);
 /* Reads modem rows in name order; returns how many (<= max) or -1. */
 int	store_modem_list(struct store *s, struct modem_status *out, int max,
 	    struct dz_err *err);
 
-/* meta key/value (watermarks, balance). get: 1 found, 0 not, -1 error. */
-int	store_meta_get(struct store *s, const char *key, char *val, size_t valsz);
-int	store_meta_set(struct store *s, const char *key, const char *val,
-	    struct dz_err *err);
-
-/* For dossierctl and tests: run sql with one optional text/int parameter binding, row callback. */
-typedef int (*store_row_cb)(void *arg, int ncol, char **vals, char **names);
-int	store_exec(struct store *s, const char *sql, store_row_cb cb, void *arg,
-	    struct dz_err *err);
-
-const char	*store_lane_name(enum lane lane);
+/* What happened since a moment (local midnight for "today"). */
+struct store_today {
+	int	received;			/* inbox messages */
+	int	audit[AUDIT_NOUTCOMES];		/* audit rows by outcome */
+	int	sent[LANE_COUNT];		/* outbox rows sent, by lane */
+	int	failed;				/* failed or expired */
+	int	uncertain;
+	int	notices_due;			/* notice lane, waiting, due by now */
+	int	notices_held;			/* notice lane, waiting, held past now */
+};
+/* Fill t with counts since `since`; "due" is relative to now. 0 or -1. */
+int	store_today(struct store *s, time_t since, time_t now,
+	    struct store_today *t, struct dz_err *err);
 
 #endif

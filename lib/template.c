@@ -36,7 +36,7 @@ next_piece(const char **p, struct piece *pc, struct dz_err *err)
 	if (s[0] == '{') {
 		close = strchr(s + 1, '}');
 		if (close == NULL || memchr(s + 1, '{', close - s - 1) != NULL)
-			return dz_err_set(err, "unterminated '{' in \"%.*s\"",
+			return dz_err_set(err, DZ_EPERMANENT, "unterminated '{' in \"%.*s\"",
 			    NAME_SHOWN, s);
 		pc->placeholder = true;
 		pc->s = s + 1;
@@ -73,7 +73,7 @@ template_render(const char *tpl, const struct template_var *vars,
 	int r;
 
 	if (outsz == 0 || outsz > INT_MAX)
-		return dz_err_set(err, "bad output size %zu", outsz);
+		return dz_err_set(err, DZ_EUSAGE, "bad output size %zu", outsz);
 	out[0] = '\0';
 	while ((r = next_piece(&tpl, &pc, err)) == 1) {
 		src = pc.s;
@@ -81,7 +81,7 @@ template_render(const char *tpl, const struct template_var *vars,
 		if (pc.placeholder) {
 			if ((v = find_var(&pc, vars, nvars)) == NULL) {
 				out[0] = '\0';
-				return dz_err_set(err, "unknown placeholder "
+				return dz_err_set(err, DZ_EPERMANENT, "unknown placeholder "
 				    "{%.*s}", (int)(len < NAME_SHOWN ?
 				    len : NAME_SHOWN), src);
 			}
@@ -90,7 +90,7 @@ template_render(const char *tpl, const struct template_var *vars,
 		}
 		if (len >= outsz - n) {
 			out[0] = '\0';
-			return dz_err_set(err, "rendered text longer than %zu "
+			return dz_err_set(err, DZ_EPERMANENT, "rendered text longer than %zu "
 			    "bytes", outsz - 1);
 		}
 		memcpy(out + n, src, len);
@@ -118,7 +118,7 @@ template_check(const char *tpl, const char *const *allowed, size_t n,
 			    memcmp(allowed[i], pc.s, pc.len) == 0)
 				break;
 		if (i == n)
-			return dz_err_set(err, "unknown placeholder {%.*s}",
+			return dz_err_set(err, DZ_EPERMANENT, "unknown placeholder {%.*s}",
 			    (int)(pc.len < NAME_SHOWN ? pc.len : NAME_SHOWN),
 			    pc.s);
 	}

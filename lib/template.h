@@ -14,7 +14,8 @@ struct template_var {
 
 /*
  * Render tpl into out, replacing {name} with the value of the var of that
- * name; "{{" and "}}" give literal braces. Fails (-1, err) on an unknown
+ * name; "{{" and "}}" give literal braces. Fails (-1, err, class
+ * DZ_EPERMANENT: the same template never renders) on an unknown
  * placeholder, an unterminated '{', or output longer than outsz - 1.
  * Returns the output length.
  */

@@ -33,7 +33,7 @@ struct fx {
 	struct conf		 conf;
 	struct store		*store;
 	struct records		*records;
-	struct inbound_ctx	 ctx;
+	struct pass	 ctx;
 	int			 seq;	/* makes every SMS's SMSC time unique */
 };
 
@@ -130,7 +130,7 @@ is_ascii(const char *s)
 
 /* Thursday 2026-11-26 14:35 local time. */
 static inline void
-fixed_clock(struct inbound_ctx *ctx)
+fixed_clock(struct pass *ctx)
 {
 	struct tm tm;
 

@@ -231,7 +231,7 @@ outbox_of(struct fx *f, const char *code, const char *kind, int n,
 static const char *
 watermark(struct fx *f, char buf[32])
 {
-	if (store_meta_get(f->store, WATERMARK, buf, 32) != 1)
+	if (store_meta_get(f->store, WATERMARK, buf, 32, NULL) != 1)
 		snprintf(buf, 32, "%s", "(none)");
 	return buf;
 }

@@ -57,6 +57,17 @@ add(struct store *s, const char *sender, const char *smsc, int ref, int n,
 	return r;
 }
 
+/* store_outbox_next_due, which must not fail here. */
+static time_t
+due(struct store *s, unsigned lanes)
+{
+	struct dz_err err;
+	time_t t = -1;
+
+	CHECK_INT(store_outbox_next_due(s, lanes, &t, &err), 0);
+	return t;
+}
+
 static void
 done(struct store *s, int64_t id, const char *kind, time_t now)
 {
@@ -90,7 +101,7 @@ test_open(void)
 	/* Reopening migrates nothing and keeps the data. */
 	CHECK((s = store_open(path, &err)) != NULL);
 	CHECK_INT(query_int(s, "PRAGMA user_version"), version);
-	CHECK_INT(store_meta_get(s, "watermark", val, sizeof(val)), 1);
+	CHECK_INT(store_meta_get(s, "watermark", val, sizeof(val), &err), 1);
 	CHECK_STR(val, "2026-11-26T00:00:00");
 	CHECK_INT(store_check(s, &err), 0);
 	store_close(s);
@@ -299,7 +310,7 @@ test_outbox(void)
 
 	s = open_tmp(path, sizeof(path));
 	CHECK_INT(store_outbox_next(s, 1000, LANE_ALL, &m, &err), 0);
-	CHECK_INT(store_outbox_next_due(s, LANE_ALL), 0);
+	CHECK_INT(due(s, LANE_ALL), 0);
 
 	/* A broadcast queued before a reply: the reply goes first. */
 	bc = queue(s, LANE_BROADCAST, B, "Thong bao", 100, 0);
@@ -323,9 +334,9 @@ test_outbox(void)
 	CHECK_INT(store_outbox_next(s, 99, LANE_ALL, &m, &err), 0);
 	staff = queue(s, LANE_STAFF, A, "staff", 150, 0);
 	notice = queue(s, LANE_NOTICE, A, "notice", 90, 0);
-	CHECK_INT(store_outbox_next_due(s, LANE_ALL), 90);
-	CHECK_INT(store_outbox_next_due(s, LANE_BIT(LANE_STAFF)), 150);
-	CHECK_INT(store_outbox_next_due(s, LANE_BIT(LANE_REPLY)), 101);
+	CHECK_INT(due(s, LANE_ALL), 90);
+	CHECK_INT(due(s, LANE_BIT(LANE_STAFF)), 150);
+	CHECK_INT(due(s, LANE_BIT(LANE_REPLY)), 101);
 
 	/* sending -> retry with next_at -> sending -> sent. */
 	CHECK_INT(store_outbox_sending(s, rep, "modem1", 200, &err), 0);
@@ -333,7 +344,7 @@ test_outbox(void)
 	CHECK_INT(m.id, staff);	/* the reply is in flight */
 	CHECK_INT(store_outbox_retry(s, rep, 260, "+CMS ERROR: 38", &err), 0);
 	CHECK_INT(store_outbox_next(s, 259, LANE_BIT(LANE_REPLY), &m, &err), 0);
-	CHECK_INT(store_outbox_next_due(s, LANE_BIT(LANE_REPLY)), 260);
+	CHECK_INT(due(s, LANE_BIT(LANE_REPLY)), 260);
 	CHECK_INT(store_outbox_next(s, 259, LANE_ALL, &m, &err), 1);
 	CHECK_INT(m.id, staff);	/* a retrying message blocks nothing */
 	CHECK_INT(store_outbox_next(s, 260, LANE_ALL, &m, &err), 1);
@@ -396,12 +407,12 @@ test_outbox(void)
 	CHECK_INT(store_outbox_expire(s, 3000, &err), 0);
 
 	/* Counts per number and lane since a time. */
-	CHECK_INT(store_outbox_count(s, A, LANE_REPLY, 0), 1);
-	CHECK_INT(store_outbox_count(s, A, LANE_REPLY, 102), 0);
-	CHECK_INT(store_outbox_count(s, B, LANE_REPLY, 0), 3);
-	CHECK_INT(store_outbox_count(s, B, LANE_BROADCAST, 0), 1);
-	CHECK_INT(store_outbox_count(s, A, LANE_NOTICE, 0), 1);
-	CHECK_INT(store_outbox_count(s, "+84900000000", LANE_REPLY, 0), 0);
+	CHECK_INT(store_outbox_count(s, A, LANE_BIT(LANE_REPLY), 0, &err), 1);
+	CHECK_INT(store_outbox_count(s, A, LANE_BIT(LANE_REPLY), 102, &err), 0);
+	CHECK_INT(store_outbox_count(s, B, LANE_BIT(LANE_REPLY), 0, &err), 3);
+	CHECK_INT(store_outbox_count(s, B, LANE_BIT(LANE_BROADCAST), 0, &err), 1);
+	CHECK_INT(store_outbox_count(s, A, LANE_BIT(LANE_NOTICE), 0, &err), 1);
+	CHECK_INT(store_outbox_count(s, "+84900000000", LANE_BIT(LANE_REPLY), 0, &err), 0);
 
 	/* Summary: queued per lane (queued, retry, sending), today's sent and failed. */
 	CHECK_INT(store_outbox_summary(s, 0, &sum, &err), 0);
@@ -507,31 +518,31 @@ test_audit(void)
 	char path[64], out[256];
 
 	s = open_tmp(path, sizeof(path));
-	CHECK_INT(store_audit_count(s, A, "found", 0), 0);
-	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-240824-0001", "found", true,
+	CHECK_INT(store_audit_count(s, A, AUDIT_BIT(AUDIT_FOUND), 0, &err), 0);
+	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-240824-0001", AUDIT_FOUND, true,
 	    100, &err), 0);
-	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-240824-0002", "not_found",
+	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-240824-0002", AUDIT_NOT_FOUND,
 	    false, 200, &err), 0);
-	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-241324-0001", "bad_date",
+	CHECK_INT(store_audit_add(s, A, "000.00.12.H39-241324-0001", AUDIT_BAD_DATE,
 	    false, 300, &err), 0);
-	CHECK_INT(store_audit_add(s, A, NULL, "limited", false, 400, &err), 0);
-	CHECK_INT(store_audit_add(s, B, "000.00.12.H39-240824-0001", "found", false,
+	CHECK_INT(store_audit_add(s, A, NULL, AUDIT_LIMITED, false, 400, &err), 0);
+	CHECK_INT(store_audit_add(s, B, "000.00.12.H39-240824-0001", AUDIT_FOUND, false,
 	    150, &err), 0);
 
-	CHECK_INT(store_audit_count(s, A, "found", 0), 1);	/* not "not_found" too */
-	CHECK_INT(store_audit_count(s, A, "not_found", 0), 1);
-	CHECK_INT(store_audit_count(s, A, "not_found,bad_date", 0), 2);
-	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 0), 3);
-	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 200), 2);
-	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 201), 1);
-	CHECK_INT(store_audit_count(s, A, "found,not_found,bad_date", 301), 0);
-	CHECK_INT(store_audit_count(s, A, "limited", 0), 1);
-	CHECK_INT(store_audit_count(s, A, "limited", 401), 0);
-	CHECK_INT(store_audit_count(s, A, "bad", 0), 0);
-	CHECK_INT(store_audit_count(s, A, "", 0), 0);
-	CHECK_INT(store_audit_count(s, B, "found", 0), 1);
-	CHECK_INT(store_audit_count(s, B, "not_found", 0), 0);
-	CHECK_INT(store_audit_count(s, "+84900000000", "found", 0), 0);
+	CHECK_INT(store_audit_count(s, A, AUDIT_BIT(AUDIT_FOUND), 0, &err), 1);	/* not "not_found" too */
+	CHECK_INT(store_audit_count(s, A, AUDIT_BIT(AUDIT_NOT_FOUND), 0, &err), 1);
+	CHECK_INT(store_audit_count(s, A, AUDIT_MISSES, 0, &err), 2);
+	CHECK_INT(store_audit_count(s, A, AUDIT_LOOKUPS, 0, &err), 3);
+	CHECK_INT(store_audit_count(s, A, AUDIT_LOOKUPS, 200, &err), 2);
+	CHECK_INT(store_audit_count(s, A, AUDIT_LOOKUPS, 201, &err), 1);
+	CHECK_INT(store_audit_count(s, A, AUDIT_LOOKUPS, 301, &err), 0);
+	CHECK_INT(store_audit_count(s, A, AUDIT_BIT(AUDIT_LIMITED), 0, &err), 1);
+	CHECK_INT(store_audit_count(s, A, AUDIT_BIT(AUDIT_LIMITED), 401, &err), 0);
+	CHECK_INT(store_audit_count(s, A, AUDIT_BIT(AUDIT_NOUTCOMES), 0, &err), 0);
+	CHECK_INT(store_audit_count(s, A, 0, 0, &err), 0);
+	CHECK_INT(store_audit_count(s, B, AUDIT_BIT(AUDIT_FOUND), 0, &err), 1);
+	CHECK_INT(store_audit_count(s, B, AUDIT_BIT(AUDIT_NOT_FOUND), 0, &err), 0);
+	CHECK_INT(store_audit_count(s, "+84900000000", AUDIT_BIT(AUDIT_FOUND), 0, &err), 0);
 	CHECK_STR(query(s, "SELECT owner || ',' || code FROM audit WHERE at = 100",
 	    out), "1,000.00.12.H39-240824-0001");
 	CHECK_STR(query(s, "SELECT coalesce(code, 'NULL') FROM audit WHERE at = 400",
@@ -550,15 +561,15 @@ test_optouts_modems_meta(void)
 
 	s = open_tmp(path, sizeof(path));
 	/* Opt-outs. */
-	CHECK(!store_is_opted_out(s, A));
+	CHECK_INT(store_optout_get(s, A, &err), 0);
 	CHECK_INT(store_optout_set(s, A, true, "sms", 100, &err), 1);
-	CHECK(store_is_opted_out(s, A));
-	CHECK(!store_is_opted_out(s, B));
+	CHECK_INT(store_optout_get(s, A, &err), 1);
+	CHECK_INT(store_optout_get(s, B, &err), 0);
 	CHECK(store_optout_set(s, A, true, "dossierctl", 200, &err) >= 0);
-	CHECK(store_is_opted_out(s, A));
+	CHECK_INT(store_optout_get(s, A, &err), 1);
 	CHECK_INT(query_int(s, "SELECT count(*) FROM optouts"), 1);
 	CHECK_INT(store_optout_set(s, A, false, "sms", 300, &err), 1);
-	CHECK(!store_is_opted_out(s, A));
+	CHECK_INT(store_optout_get(s, A, &err), 0);
 	CHECK_INT(store_optout_set(s, A, false, "sms", 300, &err), 0);
 
 	/* Modem status rows, listed in name order, replaced by name. */
@@ -607,17 +618,17 @@ test_optouts_modems_meta(void)
 	CHECK_INT(query_int(s, "SELECT count(*) FROM modems"), 2);
 
 	/* meta. */
-	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big)), 0);
+	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big), &err), 0);
 	CHECK_INT(store_meta_set(s, "ready_since", "2026-11-26T00:00:00", &err), 0);
-	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big)), 1);
+	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big), &err), 1);
 	CHECK_STR(big, "2026-11-26T00:00:00");
 	CHECK_INT(store_meta_set(s, "ready_since", "2026-11-27", &err), 0);
-	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big)), 1);
+	CHECK_INT(store_meta_get(s, "ready_since", big, sizeof(big), &err), 1);
 	CHECK_STR(big, "2026-11-27");
-	CHECK_INT(store_meta_get(s, "ready_since", val, sizeof(val)), 1);
+	CHECK_INT(store_meta_get(s, "ready_since", val, sizeof(val), &err), 1);
 	CHECK_STR(val, "2026-11");	/* truncated, terminated */
 	CHECK_INT(store_meta_set(s, "balance", "", &err), 0);
-	CHECK_INT(store_meta_get(s, "balance", big, sizeof(big)), 1);
+	CHECK_INT(store_meta_get(s, "balance", big, sizeof(big), &err), 1);
 	CHECK_STR(big, "");
 	CHECK_INT(store_check(s, &err), 0);
 	store_close(s);

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The outbox of the state database: lanes, the state machine of a message, listings and summaries. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_priv.h"
+
+int64_t
+store_outbox_add(struct store *s, enum lane lane, const char *number,
+    const char *text, time_t now, time_t expires, int64_t inbox_id,
+    struct dz_err *err)
+{
+	static const char sql[] = "INSERT INTO outbox (lane, number, text,"
+	    " state, created_at, next_at, expires_at, inbox_id)"
+	    " VALUES (?1, ?2, ?3, " Q_QUEUED ", ?4, ?4, ?5, ?6)";
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, lane);
+	sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, expires);
+	if (inbox_id > 0)
+		sqlite3_bind_int64(st, 6, inbox_id);
+	else
+		sqlite3_bind_null(st, 6);
+	if (store_run(s, st, "outbox insert", err) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
+    struct out_msg *m, struct dz_err *err)
+{
+	static const char sql[] = "SELECT id, lane, number, text, attempts,"
+	    " uncertain FROM outbox WHERE state IN (" Q_QUEUED ", " Q_RETRY ")"
+	    " AND next_at <= ?1 AND ((1 << lane) & ?2) != 0"
+	    " ORDER BY lane, next_at, id LIMIT 1";
+	sqlite3_stmt *st;
+	int r;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, (int)lane_mask);
+	if ((r = store_row(s, st, "outbox next", err)) == 1) {
+		m->id = sqlite3_column_int64(st, 0);
+		m->lane = (enum lane)sqlite3_column_int(st, 1);
+		store_col(st, 2, m->number, sizeof(m->number));
+		store_col(st, 3, m->text, sizeof(m->text));
+		m->attempts = sqlite3_column_int(st, 4);
+		m->uncertain = sqlite3_column_int(st, 5) != 0;
+		sqlite3_reset(st);
+	}
+	return r;
+}
+
+int
+store_outbox_next_due(struct store *s, unsigned lane_mask, time_t *due,
+    struct dz_err *err)
+{
+	static const char sql[] = "SELECT coalesce(min(next_at), 0) FROM outbox"
+	    " WHERE state IN (" Q_QUEUED ", " Q_RETRY ") AND ((1 << lane) & ?1) != 0";
+	sqlite3_stmt *st;
+	int r;
+
+	*due = 0;
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)lane_mask);
+	if ((r = store_row(s, st, "outbox next due", err)) == 1) {
+		*due = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * Run an UPDATE of one outbox row whose SQL binds ?1 a text (an error
+ * message or a modem name), ?2 a time and ?3 the row id. Returns the rows
+ * changed or -1.
+ */
+static int
+outbox_set(struct store *s, const char *sql, int64_t id, const char *text,
+    time_t when, struct dz_err *err)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int64(st, 3, id);
+	return store_run(s, st, "outbox update", err);
+}
+
+int
+store_outbox_delay(struct store *s, int64_t id, time_t next_at,
+    struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET last_error = ?1, next_at = ?2"
+	    " WHERE id = ?3";
+
+	return outbox_set(s, sql, id, "held: daily cap for this number",
+	    next_at, err) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_sending(struct store *s, int64_t id, const char *modem,
+    time_t now, struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = " Q_SENDING ","
+	    " modem = ?1, attempts = attempts + 1, next_at = ?2 WHERE id = ?3";
+
+	return outbox_set(s, sql, id, modem, now, err) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_sent(struct store *s, int64_t id, int parts, time_t now,
+    struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = " Q_SENT ", parts = ?1,"
+	    " sent_at = ?2, last_error = NULL WHERE id = ?3";
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, parts);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
+	return store_run(s, st, "outbox sent", err) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_retry(struct store *s, int64_t id, time_t next_at,
+    const char *error, struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = " Q_RETRY ","
+	    " last_error = ?1, next_at = ?2 WHERE id = ?3";
+
+	return outbox_set(s, sql, id, error, next_at, err) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_failed(struct store *s, int64_t id, const char *error,
+    time_t now, struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = " Q_FAILED ","
+	    " last_error = ?1, next_at = ?2 WHERE id = ?3";
+
+	return outbox_set(s, sql, id, error, now, err) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_requeue(struct store *s, int64_t id, time_t now,
+    struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = " Q_QUEUED ","
+	    " attempts = 0, last_error = ?1, next_at = ?2, expires_at = 0"
+	    " WHERE id = ?3"
+	    " AND state IN (" Q_FAILED ", " Q_EXPIRED ", " Q_UNCERTAIN ", " Q_RETRY ")";
+
+	return outbox_set(s, sql, id, NULL, now, err);
+}
+
+/* Run an UPDATE binding ?1 a time and ?2 a lane mask: rows changed or -1. */
+static int
+update_rows(struct store *s, const char *sql, time_t when, unsigned lanes,
+    struct dz_err *err)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, when);
+	sqlite3_bind_int(st, 2, (int)lanes);
+	return store_run(s, st, "outbox update", err);
+}
+
+int
+store_outbox_expire(struct store *s, time_t now, struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = " Q_EXPIRED ","
+	    " last_error = coalesce(last_error, 'expired before it could be sent'),"
+	    " next_at = ?1 WHERE state IN (" Q_QUEUED ", " Q_RETRY ") AND expires_at > 0"
+	    " AND expires_at <= ?1 AND ((1 << lane) & ?2) != 0";
+
+	return update_rows(s, sql, now, LANE_ALL, err);
+}
+
+int
+store_outbox_recover(struct store *s, time_t now, struct dz_err *err)
+{
+	static const char again[] = "UPDATE outbox SET state = " Q_QUEUED ","
+	    " uncertain = 1, next_at = ?1 WHERE state = " Q_SENDING
+	    " AND ((1 << lane) & ?2) != 0";
+	static const char stop[] = "UPDATE outbox SET state = " Q_UNCERTAIN ","
+	    " uncertain = 1, last_error = 'in flight at a crash; not resent',"
+	    " next_at = ?1 WHERE state = " Q_SENDING " AND ((1 << lane) & ?2) != 0";
+	int a, b;
+
+	if (store_begin(s, err) == -1)
+		return -1;
+	/* Answers are sent again: a citizen must not go unanswered. */
+	if ((a = update_rows(s, again, now, LANES_ANSWERS, err)) == -1 ||
+	    (b = update_rows(s, stop, now, LANE_ALL, err)) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_commit(s, err) == -1)
+		return -1;
+	return a + b;
+}
+
+int
+store_outbox_count(struct store *s, const char *number, unsigned lane_mask,
+    time_t since, struct dz_err *err)
+{
+	static const char sql[] = "SELECT count(*) FROM outbox WHERE number = ?1"
+	    " AND created_at >= ?2 AND ((1 << lane) & ?3) != 0";
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int(st, 3, (int)lane_mask);
+	return store_count(s, st, "outbox count", err);
+}
+
+static enum out_state
+state_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < OUT_NSTATES; i++)
+		if (strcmp(name, store_state_names[i]) == 0)
+			return (enum out_state)i;
+	return OUT_NSTATES;
+}
+
+int
+store_outbox_list(struct store *s, const struct out_filter *f,
+    store_out_cb cb, void *arg, struct dz_err *err)
+{
+	static const char sql[] = "SELECT id, lane, state, attempts, number,"
+	    " coalesce(sent_at, next_at), text, coalesce(last_error, '')"
+	    " FROM outbox WHERE instr(?1, ',' || state || ',') > 0"
+	    " AND ((1 << lane) & ?2) != 0 ORDER BY lane, id LIMIT ?3";
+	struct out_row row;
+	sqlite3_stmt *st;
+	char states[128], name[16];
+	int n = 0, r;
+
+	store_name_set(store_state_names, OUT_NSTATES, f->states, states,
+	    sizeof(states));
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, states, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)f->lanes);
+	sqlite3_bind_int(st, 3, f->limit);
+	while ((r = store_row(s, st, "outbox list", err)) == 1) {
+		memset(&row, 0, sizeof(row));
+		row.id = sqlite3_column_int64(st, 0);
+		row.lane = (enum lane)sqlite3_column_int(st, 1);
+		store_col(st, 2, name, sizeof(name));
+		row.state = state_parse(name);
+		row.attempts = sqlite3_column_int(st, 3);
+		store_col(st, 4, row.number, sizeof(row.number));
+		row.when = sqlite3_column_int64(st, 5);
+		store_col(st, 6, row.text, sizeof(row.text));
+		store_col(st, 7, row.last_error, sizeof(row.last_error));
+		n++;
+		if (cb(arg, &row) != 0) {
+			sqlite3_reset(st);
+			break;
+		}
+	}
+	return r == -1 ? -1 : n;
+}
+
+int
+store_outbox_summary(struct store *s, time_t since, struct outbox_summary *sum,
+    struct dz_err *err)
+{
+	static const char q[] = "SELECT lane, count(*) FROM outbox"
+	    " WHERE state IN (" Q_QUEUED ", " Q_RETRY ", " Q_SENDING ") GROUP BY lane";
+	static const char t[] = "SELECT"
+	    " count(*) FILTER (WHERE state = " Q_SENT " AND sent_at >= ?1),"
+	    " count(*) FILTER (WHERE state IN (" Q_FAILED ", " Q_EXPIRED ", " Q_UNCERTAIN ")"
+	    "   AND next_at >= ?1), max(sent_at) FROM outbox";
+	sqlite3_stmt *st;
+	int lane, r;
+
+	memset(sum, 0, sizeof(*sum));
+	if ((st = store_prep(s, q, err)) == NULL)
+		return -1;
+	while ((r = store_row(s, st, "outbox summary", err)) == 1) {
+		lane = sqlite3_column_int(st, 0);
+		if (lane >= 0 && lane < LANE_COUNT)
+			sum->queued[lane] = sqlite3_column_int(st, 1);
+	}
+	if (r == -1 || (st = store_prep(s, t, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	if ((r = store_row(s, st, "outbox summary", err)) == 1) {
+		sum->sent_today = sqlite3_column_int(st, 0);
+		sum->failed_today = sqlite3_column_int(st, 1);
+		sum->last_send = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+	}
+	return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the lib/store*.c files share: the handle, the statement cache, small SQLite helpers. Not for other code. */
+#ifndef DZ_STORE_PRIV_H
+#define DZ_STORE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_NSTMT	80
+
+/*
+ * Outbox states in SQL text: parameters that store_prep binds to the names
+ * of enum out_state (Q_QUEUED is ?60 + OUT_QUEUED, ...), so that no state
+ * name is spelled twice. Numbered high so they never meet a statement's own
+ * parameters (?1, ?2, ...).
+ */
+#define Q_STATE_BASE	60
+#define Q_QUEUED	"?60"
+#define Q_SENDING	"?61"
+#define Q_SENT		"?62"
+#define Q_RETRY		"?63"
+#define Q_FAILED	"?64"
+#define Q_EXPIRED	"?65"
+#define Q_UNCERTAIN	"?66"
+
+/* A cached prepared statement. */
+struct store_stmt {
+	const char	*sql;		/* keyed by address: static SQL only */
+	sqlite3_stmt	*st;
+	unsigned	 states;	/* OUT_BIT mask of the Q_ parameters it has */
+};
+
+struct store {
+	sqlite3			*db;
+	struct store_stmt	 cache[STORE_NSTMT];
+};
+
+/*
+ * The cached statement for sql, reset, with its state parameters bound;
+ * NULL with err (DZ_ESTATE) if it cannot be prepared. Bindings persist
+ * from one use to the next (clearing them costs more than a query's
+ * lookups): every function binds each parameter it uses, every time,
+ * with sqlite3_bind_null where a value is absent.
+ */
+sqlite3_stmt	*store_prep(struct store *s, const char *sql, struct dz_err *err);
+/*
+ * Step a statement that returns no rows (or whose rows are not wanted)
+ * and reset it. Returns sqlite3_changes() or -1 with err naming what.
+ */
+int		 store_run(struct store *s, sqlite3_stmt *st, const char *what,
+		    struct dz_err *err);
+/* Step a statement that returns one integer (count(*)): the value or -1. */
+int		 store_count(struct store *s, sqlite3_stmt *st, const char *what,
+		    struct dz_err *err);
+/* Step a statement for its next row: 1 row, 0 done, -1 error (reset then). */
+int		 store_row(struct store *s, sqlite3_stmt *st, const char *what,
+		    struct dz_err *err);
+/* Set err from the connection's last error: "state db: what: why", DZ_ESTATE, -1. */
+int		 store_fail(struct store *s, const char *what, struct dz_err *err);
+/* Column col as text into dst ("" for NULL). */
+void		 store_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz);
+/*
+ * ",name,name," for the names (of names[0..n)) whose bit is in mask, for
+ * SQL of the form instr(?, ',' || column || ',').
+ */
+void		 store_name_set(const char *const *names, int n, unsigned mask,
+		    char *out, size_t outsz);
+
+/* The names of the enums, indexed by value. */
+extern const char *const store_state_names[OUT_NSTATES];
+extern const char *const store_audit_names[AUDIT_NOUTCOMES];
+extern const char *const store_outcome_names[NOTICE_NOUTCOMES];
+extern const char *const store_kind_names[2];
+
+#endif
