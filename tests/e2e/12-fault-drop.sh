@@ -42,7 +42,7 @@ rec2=$(recovery_summary drop)
 wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
 
 # --- 3. drop while a command waits for its answer (the stick stops answering, then
-# re-enumerates). The line is gone: reads return 0, writes fail (DESIGN.md 9a), so
+# re-enumerates). The line is gone: reads return 0, writes fail (tests/fakemodem/README.md), so
 # dossierd should reopen promptly, not wait out its deadline for a hung modem.
 fm hang >/dev/null || fail "hang"
 queue_send +84912120009 "Rot giua lenh"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A hung modem that keeps emitting ^RSSI: lines (which reset libgammu's own timeouts,
-# DESIGN.md 9a): dossierd must still abandon the stuck call within its deadline
+# tests/fakemodem/README.md): dossierd must still abandon the stuck call within its deadline
 # (send_timeout + the guard's 15 s), report the modem not ready and reconnect; once
 # the modem answers again everything queued or received meanwhile goes out once.
 . "$(dirname "$0")/lib.sh"
