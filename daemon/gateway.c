@@ -41,6 +41,12 @@ struct gateway {
 	char		 notices_error[256];
 };
 
+/* What part_sent_cb needs. */
+struct send_ctx {
+	struct gateway	*g;
+	int64_t		 id;
+};
+
 /* Phone numbers in full only at debug level: the log is not the audit table. */
 static const char *
 show_number(const char *number, char *buf, size_t bufsz)
@@ -81,26 +87,42 @@ modem_put_status(struct gateway *g, struct modem *m)
 static void
 guard(struct modem *m, int seconds)
 {
-	m->aborted = 0;
-	loop_guard_arm(seconds * 1000LL, modem_abort, m);
+	m->aborted = MODEM_ABORT_NONE;
+	loop_guard_arm(seconds * 1000LL, m->conf.stop_grace * 1000LL,
+	    modem_abort, m);
 }
 
-/* End the guard; true if the step overran and the modem must be reopened. */
+/* End the guard; true if the step was cut short and the modem must be reopened. */
 static bool
 unguard(struct modem *m, int seconds)
 {
 	loop_guard_disarm();
-	if (!m->aborted)
+	switch (m->aborted) {
+	case MODEM_ABORT_NONE:
 		return false;
-	snprintf(m->last_error, sizeof(m->last_error), "modem step took over "
-	    "%d s: modem hung", seconds);
-	return true;
+	case MODEM_ABORT_STOP:
+		snprintf(m->last_error, sizeof(m->last_error), "modem step cut "
+		    "short by the stop request");
+		return true;
+	default:
+		snprintf(m->last_error, sizeof(m->last_error), "modem step took "
+		    "over %d s: modem hung", seconds);
+		return true;
+	}
 }
 
 /* The connection is broken: close it and try again after a growing delay. */
 static void
 modem_fail(struct gateway *g, struct modem *m)
 {
+	if (loop_quitting()) {
+		/* Stopping: no reconnect; closed for good in gateway_free. */
+		log_info("modem: %s: %s", m->name, m->last_error[0] ?
+		    m->last_error : "closed for the stop");
+		modem_close(m);
+		modem_put_status(g, m);
+		return;
+	}
 	modem_close(m);
 	m->backoff = m->backoff == 0 ? BACKOFF_MIN : m->backoff * 2;
 	if (m->backoff > BACKOFF_MAX)
@@ -295,40 +317,66 @@ open_lanes(const struct conf *c, time_t now)
 	return LANES_ANSWERS;
 }
 
+/* Commit each part the network confirmed as it is confirmed. */
+static void
+part_sent_cb(void *arg, const struct sent_part *p)
+{
+	struct send_ctx *sc = arg;
+	struct dz_err err;
+
+	if (store_outbox_part_sent(sc->g->store, sc->id, p, time(NULL),
+	    &err) == -1)
+		log_warnx("%s", err.msg);
+}
+
+/* Record what came of sending msg, and what it means for the modem. */
 static void
 send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
-    enum modem_class cls, int parts, const char *error)
+    const struct send_outcome *o)
 {
 	const struct conf *c = g->conf;
 	int attempts = msg->attempts + 1, delay;
 	time_t now = time(NULL);
 	struct dz_err err;
 	char mask[STORE_NUM_MAX];
+	bool again = (LANE_BIT(msg->lane) & LANES_ANSWERS) != 0;
 	int r;
 
 	show_number(msg->number, mask, sizeof(mask));
-	if (cls == MODEM_OK) {
-		r = store_outbox_sent(g->store, msg->id, parts, now, &err);
+	if (o->cls == MODEM_OK) {
+		r = store_outbox_sent(g->store, msg->id, o->parts_total, now, &err);
 		log_info("outbox: #%lld: sent to %s (%s, %d part%s)",
-		    (long long)msg->id, mask, store_lane_name(msg->lane), parts,
-		    parts == 1 ? "" : "s");
+		    (long long)msg->id, mask, store_lane_name(msg->lane),
+		    o->parts_total, o->parts_total == 1 ? "" : "s");
+	} else if (o->uncertain) {
+		/* Handed to the modem, never answered: it may have left. */
+		r = store_outbox_uncertain(g->store, msg->id, o->error, now, &err);
+		log_warnx("outbox: #%lld: to %s: part %d of %d may have been sent "
+		    "(%s): %s", (long long)msg->id, mask, o->parts_sent + 1,
+		    o->parts_total, o->error, again ? "it will be sent again" :
+		    "not sent again (dossierctl queue --failed)");
+	} else if (o->stopped) {
+		r = store_outbox_resume(g->store, msg->id, o->error, now, &err);
+		log_info("outbox: #%lld: to %s: %s", (long long)msg->id, mask,
+		    o->error);
 	} else if (policy_send_give_up(attempts, c->sms.max_attempts,
-	    cls == MODEM_GIVEUP)) {
-		r = store_outbox_failed(g->store, msg->id, error, now, &err);
+	    o->cls == MODEM_GIVEUP)) {
+		r = store_outbox_failed(g->store, msg->id, o->error, now, &err);
 		log_warnx("outbox: #%lld: to %s failed after %d attempt%s: %s",
 		    (long long)msg->id, mask, attempts, attempts == 1 ? "" : "s",
-		    error);
+		    o->error);
 	} else {
 		delay = policy_backoff(attempts, c->sms.retry_initial,
 		    c->sms.retry_max);
-		r = store_outbox_retry(g->store, msg->id, now + delay, error, &err);
+		r = store_outbox_retry(g->store, msg->id, now + delay, o->error,
+		    &err);
 		log_warnx("outbox: #%lld: to %s: %s; retry in %d s",
-		    (long long)msg->id, mask, error, delay);
+		    (long long)msg->id, mask, o->error, delay);
 	}
 	if (r == -1)
 		log_warnx("%s", err.msg);
-	if (cls == MODEM_RESET) {
-		dz_strlcpy(m->last_error, error, sizeof(m->last_error));
+	if (o->cls == MODEM_RESET) {
+		dz_strlcpy(m->last_error, o->error, sizeof(m->last_error));
 		modem_fail(g, m);
 	}
 }
@@ -339,12 +387,12 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 {
 	const struct conf *c = g->conf;
 	struct out_msg *msg;
+	struct send_outcome out;
+	struct send_ctx sc = { .g = g };
 	struct dz_err err;
-	enum modem_class cls;
-	char error[256] = "";
 	time_t wall = time(NULL);
 	int64_t start;
-	int parts = 0, r;
+	int r;
 	bool ucs2;
 
 	if (m->state != MODEM_READY || now < m->next_send)
@@ -363,18 +411,24 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 		return false;
 	}
 	ucs2 = c->sms.charset == TEXT_UNICODE || !text_is_gsm7(msg->text);
-	/* send_timeout bounds the whole send, stuck inside GSM_SendSMS or not. */
+	sc.id = msg->id;
+	/*
+	 * send_timeout bounds the whole send, stuck inside GSM_SendSMS or not:
+	 * modem_send watches it while it waits, the guard inside libgammu.
+	 */
 	guard(m, m->conf.send_timeout);
-	cls = modem_send(m, msg->number, msg->text, ucs2, &parts, error,
-	    sizeof(error));
-	if (unguard(m, m->conf.send_timeout)) {
-		cls = MODEM_RESET;
-		dz_strlcpy(error, m->last_error, sizeof(error));
+	modem_send(m, msg, ucs2, part_sent_cb, &sc, &out);
+	if (unguard(m, m->conf.send_timeout) &&
+	    out.cls != MODEM_RESET) {
+		/* Cut short after the last answer: the connection is unusable. */
+		out.cls = MODEM_RESET;
+		if (out.error[0] == '\0')
+			dz_strlcpy(out.error, m->last_error, sizeof(out.error));
 	}
-	send_result(g, m, msg, cls, parts, error);
+	send_result(g, m, msg, &out);
 	/* Pacing counts from the start of this send, not its end. */
 	m->next_send = start + (int64_t)policy_pace_ms(c->sms.per_minute) *
-	    (parts > 0 ? parts : 1);
+	    (out.parts_total > 0 ? out.parts_total : 1);
 	free(msg);
 	return true;
 }
@@ -413,6 +467,9 @@ tick_cb(struct timer *t)
 
 	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
 		modem_step(g, &g->modems[i], now);
+	/* A stop request takes no new work: the loop ends after this tick. */
+	if (loop_quitting())
+		return;
 	inbound_step(g, loop_now());
 	notices_step(g, loop_now());
 	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
@@ -521,6 +578,7 @@ gateway_reload(struct gateway *g)
 				g->modems[i].conf.send_timeout = n->modems[j].send_timeout;
 				g->modems[i].conf.status_interval =
 				    n->modems[j].status_interval;
+				g->modems[i].conf.stop_grace = n->modems[j].stop_grace;
 			}
 	if (strcmp(n->records.path, g->conf->records.path) != 0 ||
 	    n->records.busy_timeout != g->conf->records.busy_timeout) {

@@ -15,8 +15,54 @@
 static struct timer		*timers;	/* sorted by due */
 static int			 wake_fd[2] = { -1, -1 };
 static volatile sig_atomic_t	 want_quit, want_reload;
-static void			(*volatile guard_fn)(void *);
+static volatile sig_atomic_t	 stop_count;	/* SIGTERM/SIGINT received */
+static volatile sig_atomic_t	 stop_at_s;	/* monotonic s of the first, 0 none */
+static void			(*volatile guard_fn)(void *, enum loop_guard_why);
 static void *volatile		 guard_arg;
+static int64_t			 guard_deadline;	/* monotonic ms */
+static int64_t			 guard_grace;	/* ms a stop may wait for the call */
+
+/* Async-signal-safe (clock_gettime is). */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+set_alarm(int64_t ms)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	if (ms < 1)
+		ms = 1;
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	/* Fire again each second while still stuck: one flag set may be missed. */
+	it.it_interval.tv_sec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);	/* a plain system call on Linux */
+}
+
+/* A stop request while a guarded call runs: bound the call by the grace. */
+static void
+stop_guarded_call(void)
+{
+	int64_t end;
+
+	if (guard_fn == NULL)
+		return;
+	if (stop_count >= 2) {		/* a second request ends the grace */
+		guard_fn(guard_arg, LOOP_GUARD_STOP);
+		return;
+	}
+	end = (int64_t)stop_at_s * 1000 + guard_grace;
+	if (end < guard_deadline)
+		set_alarm(end - now_ms());
+}
 
 static void
 on_signal(int sig)
@@ -27,9 +73,9 @@ on_signal(int sig)
 		want_reload = 1;
 	else {
 		want_quit = 1;
-		/* Stopping: do not wait out a modem call stuck inside libgammu. */
-		if (guard_fn != NULL)
-			guard_fn(guard_arg);
+		if (stop_count++ == 0)
+			stop_at_s = (sig_atomic_t)(now_ms() / 1000);
+		stop_guarded_call();
 	}
 	(void)!write(wake_fd[1], "", 1);
 	errno = saved;
@@ -38,28 +84,35 @@ on_signal(int sig)
 static void
 on_alarm(int sig)
 {
+	int64_t now = now_ms();
 	int saved = errno;
 
 	(void)sig;
-	if (guard_fn != NULL)
-		guard_fn(guard_arg);
+	if (guard_fn == NULL)
+		;
+	else if (now >= guard_deadline)
+		guard_fn(guard_arg, LOOP_GUARD_DEADLINE);
+	else if (stop_count >= 2 || (stop_at_s != 0 &&
+	    now >= (int64_t)stop_at_s * 1000 + guard_grace))
+		guard_fn(guard_arg, LOOP_GUARD_STOP);
 	errno = saved;
 }
 
 void
-loop_guard_arm(int64_t ms, void (*fn)(void *), void *arg)
+loop_guard_arm(int64_t ms, int64_t grace_ms,
+    void (*fn)(void *, enum loop_guard_why), void *arg)
 {
-	struct itimerval it;
-
-	memset(&it, 0, sizeof(it));
 	guard_fn = NULL;
 	guard_arg = arg;
+	guard_deadline = now_ms() + ms;
+	guard_grace = grace_ms;
+	if (stop_at_s != 0 && (int64_t)stop_at_s * 1000 + grace_ms <
+	    guard_deadline)
+		ms = (int64_t)stop_at_s * 1000 + grace_ms - now_ms();
 	guard_fn = fn;
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_usec = (ms % 1000) * 1000;
-	/* Fire again each second while still stuck: one flag set may be missed. */
-	it.it_interval.tv_sec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
+	if (stop_count >= 2)
+		ms = 1;
+	set_alarm(ms);
 }
 
 void
@@ -101,10 +154,43 @@ loop_init(void)
 int64_t
 loop_now(void)
 {
-	struct timespec ts;
+	return now_ms();
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+int64_t
+loop_stop_deadline(int64_t grace_ms)
+{
+	if (stop_count == 0)
+		return 0;
+	if (stop_count >= 2)
+		return 1;	/* already past */
+	return (int64_t)stop_at_s * 1000 + grace_ms;
+}
+
+int
+loop_wait_readable(int fd, int64_t ms)
+{
+	struct pollfd pfd[2];
+	char buf[64];
+	int n;
+
+	if (ms < 0)
+		ms = 0;
+	pfd[0].fd = wake_fd[0];
+	pfd[0].events = POLLIN;
+	pfd[1].fd = fd;
+	pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	n = poll(pfd, fd >= 0 ? 2 : 1, (int)(ms > 60000 ? 60000 : ms));
+	if (n <= 0)
+		return 0;
+	/* A signal woke us: its flag stays set for loop_run and the caller. */
+	if (pfd[0].revents & POLLIN)
+		while (read(wake_fd[0], buf, sizeof(buf)) > 0)
+			;
+	if (fd >= 0 && (pfd[1].revents & (POLLHUP | POLLERR | POLLNVAL)))
+		return -1;
+	return fd >= 0 && (pfd[1].revents & POLLIN) ? 1 : 0;
 }
 
 void

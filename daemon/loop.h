@@ -29,13 +29,33 @@ void	timer_disarm(struct timer *t);
  * the handler) after SIGHUP.
  */
 void	loop_run(void (*on_reload)(void));
+/* Why a guarded call is being cut short. */
+enum loop_guard_why {
+	LOOP_GUARD_DEADLINE,	/* it overran its deadline: the device hangs */
+	LOOP_GUARD_STOP,	/* a stop request's grace is over, or a second request came */
+};
 /*
  * Bound one blocking call from outside: if loop_guard_disarm is not called
- * within ms, fn(arg) runs from a SIGALRM handler, so it may only do
- * async-signal-safe work (set a flag). One guard at a time.
+ * within ms, or within grace_ms of a stop request (SIGTERM/SIGINT) that
+ * comes meanwhile, or at once on a second stop request, fn(arg, why) runs
+ * from a signal handler, so it may only do async-signal-safe work (set a
+ * flag). One guard at a time.
  */
-void	loop_guard_arm(int64_t ms, void (*fn)(void *), void *arg);
+void	loop_guard_arm(int64_t ms, int64_t grace_ms,
+	    void (*fn)(void *, enum loop_guard_why), void *arg);
 void	loop_guard_disarm(void);
+
+/*
+ * When a stop request's grace of grace_ms ends (monotonic ms): 0 if no
+ * stop was requested, a time already past after a second request.
+ */
+int64_t	loop_stop_deadline(int64_t grace_ms);
+/*
+ * Sleep until fd is readable (fd < 0: no descriptor), a signal arrives or
+ * ms pass. 1 readable, 0 woken or timed out, -1 the descriptor hung up or
+ * failed (a line drop, a vanished device).
+ */
+int	loop_wait_readable(int fd, int64_t ms);
 
 /* Stop loop_run after the current callback (like SIGTERM). */
 void	loop_quit(void);

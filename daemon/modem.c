@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One GSM modem through libgammu: connect, read and delete stored SMS, send, status, USSD. */
+#include <sys/stat.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "loop.h"
 #include "modem.h"
 #include "phone.h"
+#include "sdnotify.h"
 
 #define MODEM_BATCH	64	/* stored messages read per poll */
 
@@ -44,6 +47,7 @@ modem_init(struct modem *m, const struct conf_modem *c)
 	m->conf.pin = m->pin[0] ? m->pin : NULL;
 	m->state = MODEM_DOWN;
 	m->signal = -1;
+	m->fd = -1;
 }
 
 const char *
@@ -155,7 +159,7 @@ send_status_cb(GSM_StateMachine *sm, int status, int ref, void *arg)
 	(void)sm;
 	m->send_done = true;
 	m->send_status = status;
-	(void)ref;	/* the message reference: not needed to match one send at a time */
+	m->send_mr = ref;
 }
 
 static void
@@ -229,6 +233,34 @@ unlock_sim(struct modem *m)
 	return MODEM_OK;
 }
 
+/*
+ * The descriptor libgammu opened for the device (it does not say which):
+ * the character device with the same device number, or -1 (the dummy
+ * phone, or not found: waits then tick on a timer instead).
+ */
+static int
+find_port_fd(const char *device)
+{
+	struct stat want, sb;
+	struct dirent *de;
+	DIR *d;
+	int fd = -1, n;
+
+	if (stat(device, &want) == -1 || !S_ISCHR(want.st_mode) ||
+	    (d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while (fd == -1 && (de = readdir(d)) != NULL) {
+		n = atoi(de->d_name);
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || n == dirfd(d))
+			continue;
+		if (fstat(n, &sb) == 0 && S_ISCHR(sb.st_mode) &&
+		    sb.st_rdev == want.st_rdev)
+			fd = n;
+	}
+	closedir(d);
+	return fd;
+}
+
 enum modem_class
 modem_open(struct modem *m)
 {
@@ -280,6 +312,8 @@ modem_open(struct modem *m)
 	m->state = MODEM_READY;
 	m->last_error[0] = '\0';
 	m->incoming = true;	/* notifications sent while closed are lost: read now */
+	m->fd = find_port_fd(m->conf.device);
+	log_debug("modem: %s: port descriptor %d", m->name, m->fd);
 	return MODEM_OK;
 }
 
@@ -293,15 +327,16 @@ modem_close(struct modem *m)
 		GSM_FreeStateMachine(m->sm);
 		m->sm = NULL;
 	}
+	m->fd = -1;
 	m->state = MODEM_DOWN;
 }
 
 void
-modem_abort(void *arg)
+modem_abort(void *arg, enum loop_guard_why why)
 {
 	struct modem *m = arg;
 
-	m->aborted = 1;
+	m->aborted = why == LOOP_GUARD_STOP ? MODEM_ABORT_STOP : MODEM_ABORT_HUNG;
 	if (m->sm != NULL)
 		GSM_AbortOperation(m->sm);	/* sets a flag libgammu's waits check */
 }
@@ -468,82 +503,170 @@ modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
 	return *cls == MODEM_RESET ? -1 : n;
 }
 
-/* Pump libgammu until the send-status callback fires or the deadline passes. */
-static bool
-wait_send_status(struct modem *m, int64_t deadline)
+/* How waiting for the network's answer to a part ended. */
+enum wait_end {
+	WAIT_ANSWERED,
+	WAIT_TIMEOUT,	/* send_timeout: the modem hangs */
+	WAIT_STOPPED,	/* a stop request's grace ran out */
+	WAIT_LOST,	/* the port hung up: a line drop, a vanished device */
+};
+
+/* The end of a stop request's grace for this modem, 0 none; logs it once. */
+static int64_t
+stop_deadline(struct modem *m)
 {
-	while (!m->send_done && loop_now() < deadline) {
-		if (GSM_ReadDevice(m->sm, TRUE) < 0 && !GSM_IsConnected(m->sm))
-			return false;
+	int64_t end = loop_stop_deadline(m->conf.stop_grace * 1000LL);
+
+	if (end != 0 && !m->stop_noted) {
+		m->stop_noted = true;
+		sd_notify_send("STOPPING=1");
+		log_info("modem: %s: stop requested: finishing the send in "
+		    "progress (at most %d s)", m->name, m->conf.stop_grace);
 	}
-	return m->send_done;
+	return end;
 }
 
-static enum modem_class
+/*
+ * Wait for the send-status callback, sleeping until the port has
+ * something to read (each GSM_ReadDevice costs a 64 kB clear), a signal
+ * comes or a deadline passes: never a busy loop. Without a descriptor
+ * (the dummy phone) it ticks every 20 ms.
+ */
+static enum wait_end
+wait_send_status(struct modem *m, int64_t deadline)
+{
+	int64_t now, end, stop;
+	int r;
+
+	for (;;) {
+		if (m->send_done)
+			return WAIT_ANSWERED;
+		if (m->aborted != MODEM_ABORT_NONE)
+			return m->aborted == MODEM_ABORT_STOP ? WAIT_STOPPED :
+			    WAIT_TIMEOUT;
+		if (!GSM_IsConnected(m->sm))
+			return WAIT_LOST;
+		now = loop_now();
+		stop = stop_deadline(m);
+		if (stop != 0 && now >= stop)
+			return WAIT_STOPPED;
+		if (now >= deadline)
+			return WAIT_TIMEOUT;
+		end = stop != 0 && stop < deadline ? stop : deadline;
+		r = loop_wait_readable(m->fd, m->fd >= 0 ?
+		    (end - now < 1000 ? end - now : 1000) :
+		    (end - now < 20 ? end - now : 20));
+		if (r == -1)
+			return WAIT_LOST;
+		if (r == 1 || m->fd < 0)
+			GSM_ReadDevice(m->sm, FALSE);
+	}
+}
+
+/* How one part went. */
+enum part_end {
+	PART_SENT,
+	PART_FAILED,	/* not sent: refused by the network or the modem */
+	PART_UNANSWERED, /* handed over, never answered: uncertain */
+};
+
+static enum part_end
 send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
-    int64_t deadline, char *errbuf, size_t errsz)
+    int64_t deadline, struct send_outcome *out)
 {
 	GSM_Error e;
-	enum modem_class cls;
 
 	sms->SMSC = *smsc;
 	sms->SMSC.Location = 0;
 	sms->PDU = SMS_Submit;
 	m->send_done = false;
 	m->send_status = -1;
+	m->send_mr = -1;
 	if ((e = GSM_SendSMS(m->sm, sms)) != ERR_NONE) {
-		snprintf(errbuf, errsz, "send: %s", GSM_ErrorString(e));
-		return modem_classify(MODEM_OP_SEND, e, 0);
+		snprintf(out->error, sizeof(out->error), "send: %s",
+		    GSM_ErrorString(e));
+		if (m->aborted != MODEM_ABORT_NONE) {
+			/* Cut short inside libgammu: the PDU may have gone. */
+			out->cls = MODEM_RESET;
+			out->stopped = m->aborted == MODEM_ABORT_STOP;
+			return PART_UNANSWERED;
+		}
+		out->cls = modem_classify(MODEM_OP_SEND, e, 0);
+		return PART_FAILED;
 	}
-	if (!wait_send_status(m, deadline)) {
-		snprintf(errbuf, errsz, "no send status within %d s",
-		    m->conf.send_timeout);
-		return modem_classify(MODEM_OP_SEND_WAIT, ERR_TIMEOUT, 0);
+	switch (wait_send_status(m, deadline)) {
+	case WAIT_ANSWERED:
+		break;
+	case WAIT_TIMEOUT:
+		snprintf(out->error, sizeof(out->error), "no send status within "
+		    "%d s", m->conf.send_timeout);
+		out->cls = modem_classify(MODEM_OP_SEND_WAIT, ERR_TIMEOUT, 0);
+		return PART_UNANSWERED;
+	case WAIT_STOPPED:
+		snprintf(out->error, sizeof(out->error), "no send status when "
+		    "the stop's grace (%d s) ended", m->conf.stop_grace);
+		out->cls = MODEM_RESET;
+		out->stopped = true;
+		return PART_UNANSWERED;
+	case WAIT_LOST:
+		snprintf(out->error, sizeof(out->error), "the line dropped while "
+		    "waiting for the send status");
+		out->cls = modem_classify(MODEM_OP_SEND_WAIT, ERR_DEVICEREADERROR, 0);
+		return PART_UNANSWERED;
 	}
 	if (m->send_status != 0) {
-		cls = modem_classify(MODEM_OP_SEND, ERR_NONE, m->send_status);
-		snprintf(errbuf, errsz, "network refused: +CMS ERROR %d%s",
-		    m->send_status, cls == MODEM_GIVEUP ? " (permanent)" : "");
-		return cls;
+		out->cls = modem_classify(MODEM_OP_SEND, ERR_NONE, m->send_status);
+		snprintf(out->error, sizeof(out->error), "network refused: "
+		    "+CMS ERROR %d%s", m->send_status, out->cls == MODEM_GIVEUP ?
+		    " (permanent)" : "");
+		return PART_FAILED;
 	}
-	return MODEM_OK;
+	return PART_SENT;
 }
 
-enum modem_class
-modem_send(struct modem *m, const char *number, const char *text, bool ucs2,
-    int *parts, char *errbuf, size_t errsz)
+/* The concatenation reference of an encoded message, -1 if single. */
+static int
+concat_ref(const GSM_MultiSMSMessage *msms)
 {
-	GSM_MultiPartSMSInfo info;
-	GSM_MultiSMSMessage *msms;
-	GSM_SMSC smsc;
-	unsigned char *buf;
-	size_t len = strlen(text);
-	enum modem_class cls = MODEM_OK;
-	GSM_Error e;
-	int64_t deadline = loop_now() + m->conf.send_timeout * 1000LL;
+	const GSM_UDHHeader *u = &msms->SMS[0].UDH;
+
+	if (msms->Number < 2)
+		return -1;
+	if (u->Type == UDH_ConcatenatedMessages16bit)
+		return u->ID16bit;
+	return u->Type == UDH_ConcatenatedMessages ? u->ID8bit : -1;
+}
+
+/* Give every part the reference ref again (resuming an interrupted message). */
+static void
+set_concat_ref(GSM_MultiSMSMessage *msms, int ref)
+{
 	int i;
 
-	/* One deadline for all parts: a send stays well inside WatchdogSec. */
-	*parts = 0;
-	if (m->sm == NULL || m->state != MODEM_READY) {
-		snprintf(errbuf, errsz, "modem not ready");
-		return MODEM_RESET;
+	for (i = 0; i < msms->Number; i++) {
+		GSM_UDHHeader *u = &msms->SMS[i].UDH;
+
+		if (u->Type == UDH_ConcatenatedMessages16bit)
+			u->ID16bit = ref;
+		else if (u->Type == UDH_ConcatenatedMessages)
+			u->ID8bit = ref;
+		else
+			continue;
+		GSM_EncodeUDHHeader(NULL, u);
 	}
-	memset(&smsc, 0, sizeof(smsc));
-	smsc.Location = 1;
-	if ((e = GSM_GetSMSC(m->sm, &smsc)) != ERR_NONE &&
-	    (cls = modem_classify(MODEM_OP_SMSC, e, 0)) != MODEM_OK) {
-		snprintf(errbuf, errsz, "reading SMSC: %s", GSM_ErrorString(e));
-		return cls;
-	}
-	buf = calloc(2 * (len + 1) + 2, 1);
-	msms = calloc(1, sizeof(*msms));
-	if (buf == NULL || msms == NULL) {
-		free(buf);
-		free(msms);
-		snprintf(errbuf, errsz, "out of memory");
-		return MODEM_RETRY;
-	}
+}
+
+/* Split text into msms as libgammu sends it. */
+static GSM_Error
+encode(const char *text, bool ucs2, GSM_MultiSMSMessage *msms)
+{
+	GSM_MultiPartSMSInfo info;
+	unsigned char *buf;
+	size_t len = strlen(text);
+	GSM_Error e;
+
+	if ((buf = calloc(2 * (len + 1) + 2, 1)) == NULL)
+		return ERR_MOREMEMORY;
 	DecodeUTF8(buf, text, len);
 	GSM_ClearMultiPartSMSInfo(&info);
 	info.Class = -1;
@@ -552,21 +675,117 @@ modem_send(struct modem *m, const char *number, const char *text, bool ucs2,
 	info.Entries[0].ID = SMS_ConcatenatedTextLong;
 	info.Entries[0].Buffer = buf;
 	e = GSM_EncodeMultiPartSMS(NULL, &info, msms);
-	if ((cls = modem_classify(MODEM_OP_ENCODE, e, 0)) != MODEM_OK)
-		snprintf(errbuf, errsz, "encoding: %s", GSM_ErrorString(e));
-	for (i = 0; cls == MODEM_OK && i < msms->Number; i++) {
-		EncodeUnicode(msms->SMS[i].Number, number, strlen(number));
-		cls = send_part(m, &msms->SMS[i], &smsc, deadline, errbuf, errsz);
-		if (cls == MODEM_OK)
-			(*parts)++;
-	}
 	free(buf);
+	return e;
+}
+
+/*
+ * Whether to start another part while a stop request is pending: only if
+ * the grace leaves room for it (what the last part took and 1 s more, at
+ * least 2 s); otherwise the message stops at this boundary, nothing
+ * uncertain, and the rest follows after the restart.
+ */
+static bool
+room_for_part(struct modem *m, int64_t last_ms)
+{
+	int64_t stop = stop_deadline(m), need;
+
+	if (stop == 0)
+		return true;
+	need = last_ms + 1000 > 2000 ? last_ms + 1000 : 2000;
+	return stop - loop_now() >= need;
+}
+
+enum modem_class
+modem_send(struct modem *m, const struct out_msg *msg, bool ucs2,
+    modem_sent_cb cb, void *arg, struct send_outcome *out)
+{
+	GSM_MultiSMSMessage *msms;
+	GSM_SMSC smsc;
+	GSM_Error e;
+	struct sent_part sp;
+	int64_t deadline = loop_now() + m->conf.send_timeout * 1000LL, t0;
+	int64_t last_ms = 0;
+	int i, first = 0, ref;
+
+	/* One deadline for all parts: a send stays well inside WatchdogSec. */
+	memset(out, 0, sizeof(*out));
+	out->cls = MODEM_OK;
+	out->parts_sent = msg->parts_sent;
+	if (m->sm == NULL || m->state != MODEM_READY) {
+		snprintf(out->error, sizeof(out->error), "modem not ready");
+		return out->cls = MODEM_RESET;
+	}
+	memset(&smsc, 0, sizeof(smsc));
+	smsc.Location = 1;
+	if ((e = GSM_GetSMSC(m->sm, &smsc)) != ERR_NONE &&
+	    (out->cls = modem_classify(MODEM_OP_SMSC, e, 0)) != MODEM_OK) {
+		snprintf(out->error, sizeof(out->error), "reading SMSC: %s",
+		    GSM_ErrorString(e));
+		return out->cls;
+	}
+	if ((msms = calloc(1, sizeof(*msms))) == NULL) {
+		snprintf(out->error, sizeof(out->error), "out of memory");
+		return out->cls = MODEM_RETRY;
+	}
+	e = encode(msg->text, ucs2, msms);
+	if ((out->cls = modem_classify(MODEM_OP_ENCODE, e, 0)) != MODEM_OK) {
+		snprintf(out->error, sizeof(out->error), "encoding: %s",
+		    GSM_ErrorString(e));
+		free(msms);
+		return out->cls;
+	}
+	out->parts_total = msms->Number;
+	ref = concat_ref(msms);
+	if (msg->parts_sent > 0 && msg->parts_total == msms->Number) {
+		/* Resume after the parts the network already confirmed. */
+		first = msg->parts_sent;
+		if (ref >= 0 && msg->concat_ref >= 0) {
+			ref = msg->concat_ref;
+			set_concat_ref(msms, ref);
+		}
+	} else if (msg->parts_sent > 0) {
+		log_warnx("modem: %s: message #%lld is split differently than "
+		    "when it was started (%d parts, was %d): sending it whole",
+		    m->name, (long long)msg->id, msms->Number, msg->parts_total);
+		out->parts_sent = 0;
+	}
+	for (i = first; out->cls == MODEM_OK && i < msms->Number; i++) {
+		if (i > first && !room_for_part(m, last_ms)) {
+			snprintf(out->error, sizeof(out->error), "stopped after "
+			    "part %d of %d; the rest follows after the restart",
+			    i, msms->Number);
+			out->stopped = true;
+			out->cls = MODEM_RETRY;
+			break;
+		}
+		EncodeUnicode(msms->SMS[i].Number, msg->number, strlen(msg->number));
+		t0 = loop_now();
+		switch (send_part(m, &msms->SMS[i], &smsc, deadline, out)) {
+		case PART_SENT:
+			last_ms = loop_now() - t0;
+			out->parts_sent = i + 1;
+			sp.part = i + 1;
+			sp.total = msms->Number;
+			sp.concat_ref = ref;
+			sp.mr = m->send_mr;
+			sp.modem = m->name;
+			if (cb != NULL)
+				cb(arg, &sp);
+			break;
+		case PART_UNANSWERED:
+			out->uncertain = true;
+			break;
+		case PART_FAILED:
+			break;
+		}
+	}
 	free(msms);
-	if (cls == MODEM_OK)
+	if (out->cls == MODEM_OK)
 		m->last_send = time(NULL);
-	else if (cls == MODEM_RESET)
-		snprintf(m->last_error, sizeof(m->last_error), "%s", errbuf);
-	return cls;
+	else if (out->cls == MODEM_RESET)
+		dz_strlcpy(m->last_error, out->error, sizeof(m->last_error));
+	return out->cls;
 }
 
 enum modem_class
@@ -633,8 +852,11 @@ modem_ussd(struct modem *m, const char *code, char *out, size_t outsz,
 		snprintf(out, outsz, "USSD %s: %s", code, GSM_ErrorString(e));
 		return modem_classify(MODEM_OP_USSD, e, 0);
 	}
-	while (!m->ussd_done && loop_now() < deadline)
-		GSM_ReadDevice(m->sm, TRUE);
+	while (!m->ussd_done && loop_now() < deadline && GSM_IsConnected(m->sm)) {
+		if (loop_wait_readable(m->fd, m->fd >= 0 ? 1000 : 20) == -1)
+			break;
+		GSM_ReadDevice(m->sm, FALSE);
+	}
 	if (!m->ussd_done) {
 		snprintf(out, outsz, "USSD %s: no answer within %d s", code,
 		    timeout_ms / 1000);

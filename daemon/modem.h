@@ -9,6 +9,7 @@
 #include <gammu.h>
 
 #include "conf.h"
+#include "loop.h"
 #include "store.h"
 
 enum modem_state {
@@ -56,7 +57,9 @@ struct modem {
 	int			 reconnects;
 	bool			 ever_connected;
 	bool			 pin_rejected;	/* never retry a refused PIN: the SIM would lock */
-	volatile sig_atomic_t	 aborted;	/* a guarded call overran: libgammu was told to abort */
+	volatile sig_atomic_t	 aborted;	/* MODEM_ABORT_*: libgammu was told to abort */
+	int			 fd;		/* the open port, -1 none (dummy) or unknown */
+	bool			 stop_noted;	/* a stop request was logged */
 	char			 last_error[160];
 	bool			 incoming;	/* +CMTI seen: read the inbox now */
 	int64_t			 next_poll;	/* monotonic ms of the next inbox read */
@@ -69,10 +72,31 @@ struct modem {
 	/* send status, written by libgammu's callback */
 	bool			 send_done;
 	int			 send_status;
+	int			 send_mr;	/* the network's message reference */
 	/* USSD answer, written by libgammu's callback */
 	bool			 ussd_done;
 	char			 ussd[512];
 };
+
+/* Why a guarded call was cut short (struct modem's aborted). */
+#define MODEM_ABORT_NONE	0
+#define MODEM_ABORT_HUNG	1	/* it overran its deadline */
+#define MODEM_ABORT_STOP	2	/* a stop request's grace ran out */
+
+/* What came of sending one message. */
+struct send_outcome {
+	enum modem_class cls;		/* MODEM_OK: every part confirmed */
+	int		 parts_sent;	/* confirmed so far, earlier sends included */
+	int		 parts_total;
+	bool		 uncertain;	/* a part was handed over, never answered */
+	bool		 stopped;	/* a stop request ended it: at a part
+					   boundary (the rest can follow), or at
+					   its grace's end (then uncertain) */
+	char		 error[256];
+};
+
+/* Called after each part the network confirmed, to commit it. */
+typedef void (*modem_sent_cb)(void *arg, const struct sent_part *p);
 
 /* Called for each received part; return 0 once committed (the part is then deleted). */
 typedef int (*modem_part_cb)(void *arg, const struct in_part *p);
@@ -92,9 +116,17 @@ void	modem_pump(struct modem *m);
 /* Read every stored received message; hand each part to cb; delete it once cb returns 0. Returns parts read or -1. */
 int	modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
 	    enum modem_class *cls);
-/* Send one message (all its parts). On failure errbuf says why. */
-enum modem_class modem_send(struct modem *m, const char *number,
-	    const char *text, bool ucs2, int *parts, char *errbuf, size_t errsz);
+/*
+ * Send msg, the parts not yet confirmed (msg->parts_sent, with the same
+ * concatenation reference msg->concat_ref when it is split as before),
+ * calling cb after each part the network confirms. Waiting for the
+ * network's answer sleeps on the port. A stop request (loop.h) lets the
+ * part in flight be answered within modems.stop_grace, starts another
+ * part only if the grace leaves room for it, and otherwise ends at a part
+ * boundary. Fills out; returns out->cls.
+ */
+enum modem_class modem_send(struct modem *m, const struct out_msg *msg,
+	    bool ucs2, modem_sent_cb cb, void *arg, struct send_outcome *out);
 /* Refresh signal, network and operator. */
 enum modem_class modem_refresh(struct modem *m);
 /* Dial a USSD code and wait up to timeout_ms for the answer (UTF-8). */
@@ -103,9 +135,10 @@ enum modem_class modem_ussd(struct modem *m, const char *code, char *out,
 const char	*modem_state_name(enum modem_state s);
 /*
  * For loop_guard_arm: called from a signal handler when a modem call
- * overran its deadline. Tells libgammu to abort (the state machine is then
- * unusable and is re-created by the next modem_open) and sets m->aborted.
+ * overran its deadline or a stop's grace. Tells libgammu to abort (the
+ * state machine is then unusable and is re-created by the next
+ * modem_open) and sets m->aborted to MODEM_ABORT_HUNG or _STOP.
  */
-void		 modem_abort(void *m);
+void		 modem_abort(void *m, enum loop_guard_why why);
 
 #endif

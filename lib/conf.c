@@ -141,6 +141,7 @@ static const struct conf_key modem_keys[] = {
 	{ "send_timeout", CT_INT, offsetof(struct conf_modem, send_timeout), .min = 5, .max = 100, .def = 60 },
 	{ "status_interval", CT_INT, offsetof(struct conf_modem, status_interval), .min = 10, .max = 86400, .def = 300 },
 	{ "step_timeout", CT_INT, offsetof(struct conf_modem, step_timeout), .min = 5, .max = 100, .def = 30 },
+	{ "stop_grace", CT_INT, offsetof(struct conf_modem, stop_grace), .min = 1, .max = 60, .def = 10 },
 };
 
 static const char *const status_fields[] = { "code", "text", "notice", "final", "done" };

@@ -26,6 +26,7 @@ struct conf_modem {
 	int		 send_timeout;	/* s to wait for all parts' send status (< WatchdogSec) */
 	int		 status_interval; /* s between signal/network refreshes */
 	int		 step_timeout;	/* s one connect/read/status step may take (< WatchdogSec) */
+	int		 stop_grace;	/* s a stop waits for the send in progress (< TimeoutStopSec) */
 };
 
 struct conf_status {

@@ -61,6 +61,22 @@ static const char *const migrations[] = {
 	"  UNIQUE (code, kind, n));"
 	"CREATE INDEX notices_next ON notices(next_at) WHERE next_at IS NOT NULL;"
 	"CREATE INDEX notices_created ON notices(created_at, outcome);",
+
+	/*
+	 * 3: every part the network confirmed, with its message reference;
+	 * how far a message got, so that a stop between parts resumes it with
+	 * the same concatenation reference instead of sending it again.
+	 */
+	"ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN parts_total INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN concat_ref INTEGER NOT NULL DEFAULT -1;"
+	"CREATE TABLE sent_parts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER NOT NULL REFERENCES outbox(id),"
+	"  part INTEGER NOT NULL, total INTEGER NOT NULL,"
+	"  mr INTEGER,"			/* the network's message reference */
+	"  modem TEXT, sent_at INTEGER NOT NULL,"
+	"  UNIQUE (outbox_id, part));",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {

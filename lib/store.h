@@ -125,6 +125,18 @@ struct out_msg {
 	char		 text[STORE_TEXT_MAX];
 	int		 attempts;
 	bool		 uncertain;	/* may already have been sent before a crash */
+	int		 parts_sent;	/* parts the network confirmed so far */
+	int		 parts_total;	/* parts it was split into, 0 not yet */
+	int		 concat_ref;	/* concatenation reference used, -1 none */
+};
+
+/* One part the network confirmed. */
+struct sent_part {
+	int		 part;		/* 1-based */
+	int		 total;
+	int		 concat_ref;	/* -1 for a single-part message */
+	int		 mr;		/* the network's message reference, -1 unknown */
+	const char	*modem;
 };
 
 /* An outbox row as listed for people (dossierctl queue). */
@@ -272,12 +284,34 @@ int	store_outbox_retry(struct store *s, int64_t id, time_t next_at,
 	    const char *error, struct dz_err *err);
 int	store_outbox_failed(struct store *s, int64_t id, const char *error,
 	    time_t now, struct dz_err *err);
+/*
+ * Record that the network confirmed part p->part of row id (own
+ * transaction: a sent_parts row, and the row's progress). 0 or -1.
+ */
+int	store_outbox_part_sent(struct store *s, int64_t id,
+	    const struct sent_part *p, time_t now, struct dz_err *err);
+/*
+ * A part was handed to the modem and never answered (a stop, a line drop,
+ * a hung modem): replies and staff messages are queued again, flagged
+ * uncertain (the citizen must get an answer, perhaps twice); notices and
+ * broadcasts become "uncertain" and are not sent again. 0 or -1.
+ */
+int	store_outbox_uncertain(struct store *s, int64_t id, const char *error,
+	    time_t now, struct dz_err *err);
+/*
+ * Sending stopped at a part boundary (a stop request): queued again, due
+ * now, so that the parts not yet sent follow after the restart with the
+ * same concatenation reference. 0 or -1.
+ */
+int	store_outbox_resume(struct store *s, int64_t id, const char *why,
+	    time_t now, struct dz_err *err);
 /* Waiting rows past their expiry become expired. Returns how many or -1. */
 int	store_outbox_expire(struct store *s, time_t now, struct dz_err *err);
 /*
- * After a crash (own transaction): rows left "sending" are uncertain.
- * Replies and staff messages are queued again (flagged uncertain); notices
- * and broadcasts become "uncertain" and are not sent again. Returns rows
+ * After a crash (own transaction): rows left "sending" whose every part
+ * the network had confirmed are sent; the others are uncertain: replies
+ * and staff messages are queued again (flagged uncertain), notices and
+ * broadcasts become "uncertain" and are not sent again. Returns rows
  * touched or -1.
  */
 int	store_outbox_recover(struct store *s, time_t now, struct dz_err *err);

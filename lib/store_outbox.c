@@ -36,7 +36,8 @@ store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
     struct out_msg *m, struct dz_err *err)
 {
 	static const char sql[] = "SELECT id, lane, number, text, attempts,"
-	    " uncertain FROM outbox WHERE state IN (" Q_QUEUED ", " Q_RETRY ")"
+	    " uncertain, parts_sent, parts_total, concat_ref"
+	    " FROM outbox WHERE state IN (" Q_QUEUED ", " Q_RETRY ")"
 	    " AND next_at <= ?1 AND ((1 << lane) & ?2) != 0"
 	    " ORDER BY lane, next_at, id LIMIT 1";
 	sqlite3_stmt *st;
@@ -53,6 +54,9 @@ store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
 		store_col(st, 3, m->text, sizeof(m->text));
 		m->attempts = sqlite3_column_int(st, 4);
 		m->uncertain = sqlite3_column_int(st, 5) != 0;
+		m->parts_sent = sqlite3_column_int(st, 6);
+		m->parts_total = sqlite3_column_int(st, 7);
+		m->concat_ref = sqlite3_column_int(st, 8);
 		sqlite3_reset(st);
 	}
 	return r;
@@ -155,6 +159,73 @@ store_outbox_failed(struct store *s, int64_t id, const char *error,
 }
 
 int
+store_outbox_part_sent(struct store *s, int64_t id, const struct sent_part *p,
+    time_t now, struct dz_err *err)
+{
+	static const char ins[] = "INSERT OR REPLACE INTO sent_parts (outbox_id,"
+	    " part, total, mr, modem, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char upd[] = "UPDATE outbox SET parts_sent = ?2,"
+	    " parts_total = ?3, concat_ref = ?4 WHERE id = ?1";
+	sqlite3_stmt *st;
+
+	if (store_begin(s, err) == -1)
+		return -1;
+	if ((st = store_prep(s, ins, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, p->part);
+	sqlite3_bind_int(st, 3, p->total);
+	if (p->mr >= 0)
+		sqlite3_bind_int(st, 4, p->mr);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, p->modem, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	if (store_run(s, st, "sent part", err) == -1 ||
+	    (st = store_prep(s, upd, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, p->part);
+	sqlite3_bind_int(st, 3, p->total);
+	sqlite3_bind_int(st, 4, p->concat_ref);
+	if (store_run(s, st, "sent part", err) == -1)
+		goto fail;
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_outbox_uncertain(struct store *s, int64_t id, const char *error,
+    time_t now, struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = CASE"
+	    " WHEN ((1 << lane) & ?4) != 0 THEN " Q_QUEUED " ELSE " Q_UNCERTAIN
+	    " END, uncertain = 1, last_error = ?1, next_at = ?2 WHERE id = ?3";
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
+	/* Answers are sent again: a citizen must not go unanswered. */
+	sqlite3_bind_int(st, 4, (int)LANES_ANSWERS);
+	return store_run(s, st, "outbox uncertain", err) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_resume(struct store *s, int64_t id, const char *why, time_t now,
+    struct dz_err *err)
+{
+	static const char sql[] = "UPDATE outbox SET state = " Q_QUEUED ","
+	    " last_error = ?1, next_at = ?2 WHERE id = ?3";
+
+	return outbox_set(s, sql, id, why, now, err) < 0 ? -1 : 0;
+}
+
+int
 store_outbox_requeue(struct store *s, int64_t id, time_t now,
     struct dz_err *err)
 {
@@ -194,25 +265,30 @@ store_outbox_expire(struct store *s, time_t now, struct dz_err *err)
 int
 store_outbox_recover(struct store *s, time_t now, struct dz_err *err)
 {
+	static const char done[] = "UPDATE outbox SET state = " Q_SENT ","
+	    " parts = parts_total, sent_at = ?1, last_error = NULL"
+	    " WHERE state = " Q_SENDING " AND parts_total > 0"
+	    " AND parts_sent >= parts_total AND ((1 << lane) & ?2) != 0";
 	static const char again[] = "UPDATE outbox SET state = " Q_QUEUED ","
 	    " uncertain = 1, next_at = ?1 WHERE state = " Q_SENDING
 	    " AND ((1 << lane) & ?2) != 0";
 	static const char stop[] = "UPDATE outbox SET state = " Q_UNCERTAIN ","
 	    " uncertain = 1, last_error = 'in flight at a crash; not resent',"
 	    " next_at = ?1 WHERE state = " Q_SENDING " AND ((1 << lane) & ?2) != 0";
-	int a, b;
+	int a, b, c;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	/* Answers are sent again: a citizen must not go unanswered. */
-	if ((a = update_rows(s, again, now, LANES_ANSWERS, err)) == -1 ||
+	if ((c = update_rows(s, done, now, LANE_ALL, err)) == -1 ||
+	    (a = update_rows(s, again, now, LANES_ANSWERS, err)) == -1 ||
 	    (b = update_rows(s, stop, now, LANE_ALL, err)) == -1) {
 		store_rollback(s);
 		return -1;
 	}
 	if (store_commit(s, err) == -1)
 		return -1;
-	return a + b;
+	return a + b + c;
 }
 
 int

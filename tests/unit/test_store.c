@@ -510,6 +510,81 @@ test_recover(void)
 	remove_db(path);
 }
 
+/* Parts the network confirmed, a part never answered, a stop between parts. */
+static void
+test_parts(void)
+{
+	struct store *s;
+	struct out_msg m;
+	struct dz_err err;
+	struct sent_part p = { .part = 1, .total = 3, .concat_ref = 77, .mr = 12,
+	    .modem = "modem1" };
+	char path[64], sql[256], out[256];
+	int64_t rep, notice, done;
+
+	s = open_tmp(path, sizeof(path));
+	rep = queue(s, LANE_REPLY, A, "long reply", 100, 0);
+	notice = queue(s, LANE_NOTICE, B, "long notice", 100, 0);
+	done = queue(s, LANE_NOTICE, B, "all confirmed", 100, 0);
+
+	/* Fresh rows: nothing sent, no split, no reference yet. */
+	CHECK_INT(store_outbox_next(s, 200, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, rep);
+	CHECK_INT(m.parts_sent, 0);
+	CHECK_INT(m.parts_total, 0);
+	CHECK_INT(m.concat_ref, -1);
+
+	/* Part 1 confirmed, then a stop at the part boundary: resumed later. */
+	CHECK_INT(store_outbox_sending(s, rep, "modem1", 200, &err), 0);
+	CHECK_INT(store_outbox_part_sent(s, rep, &p, 201, &err), 0);
+	CHECK_INT(store_outbox_resume(s, rep, "stopped after part 1 of 3", 202,
+	    &err), 0);
+	CHECK_INT(store_outbox_next(s, 300, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, rep);
+	CHECK_INT(m.parts_sent, 1);
+	CHECK_INT(m.parts_total, 3);
+	CHECK_INT(m.concat_ref, 77);
+	CHECK(!m.uncertain);
+	snprintf(sql, sizeof(sql), "SELECT group_concat(part || '/' || total ||"
+	    " '/' || mr || '/' || modem || '/' || sent_at) FROM sent_parts"
+	    " WHERE outbox_id = %lld", (long long)rep);
+	CHECK_STR(query(s, sql, out), "1/3/12/modem1/201");
+
+	/* Part 2 confirmed, part 3 never answered: a reply goes again. */
+	CHECK_INT(store_outbox_sending(s, rep, "modem1", 300, &err), 0);
+	p.part = 2;
+	p.mr = 13;
+	CHECK_INT(store_outbox_part_sent(s, rep, &p, 301, &err), 0);
+	CHECK_INT(store_outbox_uncertain(s, rep, "line dropped", 302, &err), 0);
+	CHECK_INT(store_outbox_next(s, 400, LANE_ALL, &m, &err), 1);
+	CHECK_INT(m.id, rep);
+	CHECK(m.uncertain);
+	CHECK_INT(m.parts_sent, 2);
+	/* The same for a notice: it is not sent again. */
+	CHECK_INT(store_outbox_sending(s, notice, "modem1", 300, &err), 0);
+	CHECK_INT(store_outbox_uncertain(s, notice, "no answer", 302, &err), 0);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || uncertain || ',' ||"
+	    " last_error FROM outbox WHERE id = %lld", (long long)notice);
+	CHECK_STR(query(s, sql, out), "uncertain,1,no answer");
+
+	/* A crash after the last part was confirmed: sent, not sent again. */
+	CHECK_INT(store_outbox_sending(s, done, "modem1", 400, &err), 0);
+	p.part = 1;
+	p.total = 1;
+	p.concat_ref = -1;
+	p.mr = -1;
+	CHECK_INT(store_outbox_part_sent(s, done, &p, 401, &err), 0);
+	store_close(s);
+	CHECK((s = store_open(path, &err)) != NULL);
+	CHECK_INT(store_outbox_recover(s, 500, &err), 1);
+	snprintf(sql, sizeof(sql), "SELECT state || ',' || parts || ',' ||"
+	    " coalesce(mr, 'NULL') FROM outbox JOIN sent_parts"
+	    " ON outbox_id = outbox.id WHERE outbox.id = %lld", (long long)done);
+	CHECK_STR(query(s, sql, out), "sent,1,NULL");
+	store_close(s);
+	remove_db(path);
+}
+
 static void
 test_audit(void)
 {
@@ -668,6 +743,7 @@ main(void)
 	test_parts_flush();
 	test_outbox();
 	test_recover();
+	test_parts();
 	test_audit();
 	test_optouts_modems_meta();
 	test_summary_expired_today();

@@ -118,6 +118,14 @@ test_read_only(void)
 	FAILS(store_outbox_failed(s, 1, "e", 200, &err));
 	FAILS(store_outbox_requeue(s, 1, 200, &err));
 	FAILS(store_outbox_recover(s, 200, &err));
+	{
+		struct sent_part sp = { .part = 1, .total = 1, .concat_ref = -1,
+		    .mr = 5, .modem = "m" };
+
+		FAILS(store_outbox_part_sent(s, 1, &sp, 200, &err));
+	}
+	FAILS(store_outbox_uncertain(s, 1, "e", 200, &err));
+	FAILS(store_outbox_resume(s, 1, "e", 200, &err));
 	/* store_ledger.c */
 	memset(&n, 0, sizeof(n));
 	snprintf(n.code, sizeof(n.code), "000.00.12.H39-240824-0002");
