@@ -17,6 +17,7 @@ static int			 wake_fd[2] = { -1, -1 };
 static volatile sig_atomic_t	 want_quit, want_reload;
 static volatile sig_atomic_t	 stop_count;	/* SIGTERM/SIGINT received */
 static volatile sig_atomic_t	 stop_at_s;	/* monotonic s of the first, 0 none */
+static volatile sig_atomic_t	 stop_at_ms;	/* and its milliseconds, 0..999 */
 static void			(*volatile guard_fn)(void *, enum loop_guard_why);
 static void *volatile		 guard_arg;
 static int64_t			 guard_deadline;	/* monotonic ms */
@@ -47,6 +48,13 @@ set_alarm(int64_t ms)
 	setitimer(ITIMER_REAL, &it, NULL);	/* a plain system call on Linux */
 }
 
+/* When the first stop request came, monotonic ms (0 none). */
+static int64_t
+stop_at(void)
+{
+	return (int64_t)stop_at_s * 1000 + stop_at_ms;
+}
+
 /* A stop request while a guarded call runs: bound the call by the grace. */
 static void
 stop_guarded_call(void)
@@ -59,7 +67,7 @@ stop_guarded_call(void)
 		guard_fn(guard_arg, LOOP_GUARD_STOP);
 		return;
 	}
-	end = (int64_t)stop_at_s * 1000 + guard_grace;
+	end = stop_at() + guard_grace;
 	if (end < guard_deadline)
 		set_alarm(end - now_ms());
 }
@@ -73,8 +81,14 @@ on_signal(int sig)
 		want_reload = 1;
 	else {
 		want_quit = 1;
-		if (stop_count++ == 0)
-			stop_at_s = (sig_atomic_t)(now_ms() / 1000);
+		if (stop_count == 0) {
+			int64_t t = now_ms();
+
+			/* Before the count: the loop reads them once it is set. */
+			stop_at_s = (sig_atomic_t)(t / 1000);
+			stop_at_ms = (sig_atomic_t)(t % 1000);
+		}
+		stop_count++;
 		stop_guarded_call();
 	}
 	(void)!write(wake_fd[1], "", 1);
@@ -92,8 +106,8 @@ on_alarm(int sig)
 		;
 	else if (now >= guard_deadline)
 		guard_fn(guard_arg, LOOP_GUARD_DEADLINE);
-	else if (stop_count >= 2 || (stop_at_s != 0 &&
-	    now >= (int64_t)stop_at_s * 1000 + guard_grace))
+	else if (stop_count >= 2 || (stop_count != 0 &&
+	    now >= stop_at() + guard_grace))
 		guard_fn(guard_arg, LOOP_GUARD_STOP);
 	errno = saved;
 }
@@ -106,9 +120,8 @@ loop_guard_arm(int64_t ms, int64_t grace_ms,
 	guard_arg = arg;
 	guard_deadline = now_ms() + ms;
 	guard_grace = grace_ms;
-	if (stop_at_s != 0 && (int64_t)stop_at_s * 1000 + grace_ms <
-	    guard_deadline)
-		ms = (int64_t)stop_at_s * 1000 + grace_ms - now_ms();
+	if (stop_count != 0 && stop_at() + grace_ms < guard_deadline)
+		ms = stop_at() + grace_ms - now_ms();
 	guard_fn = fn;
 	if (stop_count >= 2)
 		ms = 1;
@@ -164,7 +177,13 @@ loop_stop_deadline(int64_t grace_ms)
 		return 0;
 	if (stop_count >= 2)
 		return 1;	/* already past */
-	return (int64_t)stop_at_s * 1000 + grace_ms;
+	return stop_at() + grace_ms;
+}
+
+bool
+loop_stop_forced(void)
+{
+	return stop_count >= 2;
 }
 
 int

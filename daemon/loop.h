@@ -50,6 +50,8 @@ void	loop_guard_disarm(void);
  * stop was requested, a time already past after a second request.
  */
 int64_t	loop_stop_deadline(int64_t grace_ms);
+/* True once a second stop request came. */
+bool	loop_stop_forced(void);
 /*
  * Sleep until fd is readable (fd < 0: no descriptor), a signal arrives or
  * ms pass. 1 readable, 0 woken or timed out, -1 the descriptor hung up or

@@ -603,8 +603,12 @@ send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
 		out->cls = modem_classify(MODEM_OP_SEND_WAIT, ERR_TIMEOUT, 0);
 		return PART_UNANSWERED;
 	case WAIT_STOPPED:
-		snprintf(out->error, sizeof(out->error), "no send status when "
-		    "the stop's grace (%d s) ended", m->conf.stop_grace);
+		if (loop_stop_forced())
+			snprintf(out->error, sizeof(out->error), "no send status "
+			    "when a second stop request ended the wait");
+		else
+			snprintf(out->error, sizeof(out->error), "no send status "
+			    "when the stop's grace (%d s) ended", m->conf.stop_grace);
 		out->cls = MODEM_RESET;
 		out->stopped = true;
 		return PART_UNANSWERED;
