@@ -3,23 +3,51 @@
 # Fill a fresh sample records database (etc/records-schema.sql) with
 # realistic, reproducible dossiers of a few commune one-stop shops.
 #
-# usage: make-records.sh OUT.db [COUNT]
+# usage: make-records.sh [--ref YYYY-MM-DDTHH:MM:SS] OUT.db [COUNT]
 #
 # OUT.db gets 4 fixed well-known dossiers (below; demos and tests use them)
 # plus exactly COUNT generated ones (default 3000, at most 5000000), so
-# COUNT + 4 rows. The output depends on COUNT only: a MINSTD generator
-# (Park-Miller, x * 48271 mod 2^31-1) in a recursive CTE replaces random(),
-# and every date is relative to the reference moment 2026-11-26T17:30:00
-# (close of business on Thursday 26 November 2026), not to today.
+# COUNT + 4 rows. The output depends on COUNT and the reference moment
+# only: a MINSTD generator (Park-Miller, x * 48271 mod 2^31-1) in a
+# recursive CTE replaces random(), with fixed seeds, and every date of a
+# generated dossier is relative to the reference moment, local time: the
+# sample's "now", nothing is dated after it. The same COUNT and the same
+# reference moment give the same database, byte for byte; another
+# reference moment moves the same draws along the calendar.
+#
+# The reference moment is --ref, else the environment variable
+# DOSSIERD_RECORDS_REF (the same format), else the close of business,
+# 17:30 local time, of the day the script runs, or the current time (to
+# the minute) when that is earlier. Not a fixed date: dossierd's first
+# scan notices only the results ready since notices.backfill_days
+# (default 3) days before today, and a sample dated some days back shows
+# no notice and every dossier due in its "coming days" overdue. Not
+# later than the current time: a result dated this evening would get a
+# ready notice, and a lookup its status, before it exists, and the
+# gateway's watermark would run ahead of the clock. Not always the
+# current time either: the offices close at 17:30 (online dossiers
+# after 17:20 are left out), and every run of an evening gives the same
+# database. So, run at any hour, the sample has results finished in the
+# last working days, waiting for pickup, and dossiers in progress due in
+# the coming working days, a few of them overdue. The tests pin
+# --ref 2026-11-26T17:30:00 (close of business on Thursday 26 November
+# 2026, the fixed reference moment of earlier versions); so can a demo:
+# DOSSIERD_RECORDS_REF=2026-11-26T17:30:00 make demo. The reference day
+# ("today" of the sample) is the day of the reference moment, or the day
+# before when the moment is before 07:30, when the offices open. The 4
+# fixed dossiers (received in August 2024 and November 2026) never move.
+# The summary line printed at the end names the reference moment.
 #
 # The offices: eight commune one-stop shops of one merged province (since
 # July 2025 there is no district tier), named after communes of the Đà Nẵng
 # area; agency codes V1V2V3.Z1Z2.Y1Y2.MX1X2 with province H39, illustrative.
 # Dossiers are received over the last 183 days: at the counter on working
-# days (Saturday mornings too), and online at any hour on any day. Codes are
+# days (Saturday mornings too), and online at any hour on any day; on the
+# reference day only until 10 minutes before the reference moment. Codes are
 # <agency>-YYMMDD-XXXX, XXXX the per-agency daily sequence in order of
 # arrival, skipping the numbers the fixed dossiers hold. Processing times
-# are counted in working days (Mon-Fri; 1-2 September, National Day, off);
+# are counted in working days (Mon-Fri; 1-2 September, National Day, off
+# every year);
 # statuses follow from the timeline: old dossiers are mostly returned
 # (10), results not yet collected are ready (9), recent ones in progress
 # (1, 2, 4), and a few are refused, withdrawn, stopped, waiting for papers
@@ -36,9 +64,29 @@ prog=${0##*/}
 
 usage()
 {
-	echo "usage: $prog OUT.db [COUNT]" >&2
+	echo "usage: $prog [--ref YYYY-MM-DDTHH:MM:SS] OUT.db [COUNT]" >&2
+	echo "  (the reference moment: --ref, else \$DOSSIERD_RECORDS_REF, else" >&2
+	echo "  17:30 local time today, or now if that is earlier)" >&2
 	exit 2
 }
+
+ref=${DOSSIERD_RECORDS_REF:-}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--ref=*) ref=${1#--ref=}; shift ;;
+	--ref) [ $# -ge 2 ] || usage; ref=$2; shift 2 ;;
+	--) shift; break ;;
+	-?*) usage ;;
+	*) break ;;
+	esac
+done
+case $ref in
+'') ;;
+[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]) ;;
+*)
+	echo "$prog: reference moment '$ref' is not YYYY-MM-DDTHH:MM:SS" >&2
+	exit 2 ;;
+esac
 
 case $# in
 1|2) ;;
@@ -81,8 +129,34 @@ trap 'rm -f -- "$tmp" "$tmp-journal"' EXIT
 trap 'exit 1' HUP INT TERM
 rm -f -- "$tmp" "$tmp-journal"
 
-REF=2026-11-26			# reference day: "today" of the sample
-NOW=2026-11-26T17:30:00		# reference moment: nothing happens after it
+# NOW, the reference moment (nothing happens after it); REF, the reference
+# day ("today" of the sample); L, the minutes from midnight of REF to 10
+# minutes before NOW, the end of the receptions (more than 1440 when REF is
+# the day before NOW). Without --ref or DOSSIERD_RECORDS_REF the clock is
+# read here, once.
+# shellcheck disable=SC2046 # three words wanted
+set -- $(sqlite3 -batch -separator " " :memory: "SELECT n, date(n, '-450 minutes'),
+    CAST(round((julianday(substr(n, 1, 16)) - julianday(date(n,
+        '-450 minutes'))) * 1440) AS INTEGER) - 10
+    FROM (SELECT CASE WHEN '$ref' <> '' THEN
+        CASE WHEN strftime('%Y-%m-%dT%H:%M:%S', '$ref', '+0 days') = '$ref'
+            THEN '$ref'
+        END
+    ELSE min(strftime('%Y-%m-%dT%H:%M:00', 'now', 'localtime'),
+        date('now', 'localtime') || 'T17:30:00') END AS n)")
+if [ $# -ne 3 ]; then
+	echo "$prog: reference moment '$ref' is not a valid date and time" >&2
+	exit 2
+fi
+NOW=$1				# reference moment: nothing happens after it
+REF=$2				# reference day: "today" of the sample
+L=$3				# receptions end: minute L of REF
+# Counter receptions on REF: office minutes before minute L, mornings
+# (07:30-11:30) and afternoons (13:30-17:00).
+EM=$((L < 450 ? 0 : L < 690 ? L - 450 : 240))
+EA=$((L < 810 ? 0 : L < 1020 ? L - 810 : 210))
+# Online receptions on REF: from 06:00 up to minute L.
+OSPAN=$((L - 360 < 1080 ? L - 360 : 1080))
 M=2147483647			# MINSTD modulus, 2^31 - 1
 
 # SQL expression: MINSTD output number $2 (1-based) of the run that
@@ -113,6 +187,16 @@ otime()
 {
 	m="(CASE WHEN $2 OR ($1) % 100 < 60 THEN 450 + ($1) / 100 % 240"
 	m="$m ELSE 810 + ($1) / 100 % 210 END)"
+	echo "printf('%02d:%02d:%02d', $m / 60, $m % 60, ($1) / 100000 % 60)"
+}
+
+# SQL expression: a 'HH:MM:SS' time on the reference day drawn from number
+# $1 when the offices are still open at minute L: any of the EM + EA office
+# minutes before L, uniformly.
+ptime()
+{
+	m="(($1) / 100 % $((EM + EA > 0 ? EM + EA : 1)))"
+	m="(CASE WHEN $m < 240 THEN 450 + $m ELSE 570 + $m END)"
 	echo "printf('%02d:%02d:%02d', $m / 60, $m % 60, ($1) / 100000 % 60)"
 }
 
@@ -253,13 +337,18 @@ WITH RECURSIVE c(n) AS (
 	FROM c
 ), w AS (
 	SELECT n, day, dow,
-	    (dow BETWEEN 1 AND 5 AND day NOT IN ('2026-09-01', '2026-09-02'))
+	    (dow BETWEEN 1 AND 5 AND substr(day, 6) NOT IN ('09-01', '09-02'))
 	    AS work
 	FROM d
 ), r AS (
 	SELECT n, day, dow, work,
 	    CASE WHEN n NOT BETWEEN -182 AND 0 THEN 0
-	        WHEN work THEN 10 WHEN dow = 6 THEN 2 ELSE 0 END AS wrecv
+	        WHEN work AND (n < 0 OR $L >= 1020) THEN 10
+	        WHEN work THEN CAST(round(10 * (0.6 * $EM / 240
+	            + 0.4 * $EA / 210)) AS INTEGER)
+	        WHEN dow = 6 AND (n < 0 OR $L >= 690) THEN 2
+	        WHEN dow = 6 THEN CAST(round(2.0 * $EM / 240) AS INTEGER)
+	        ELSE 0 END AS wrecv
 	FROM w
 )
 INSERT INTO cal
@@ -348,10 +437,13 @@ SELECT i, ag, online, rday, dow, rts, ord,
     CAST(julianday('$REF') - julianday(rday) AS INTEGER),
     e1, e2, e3, e4, e5, e6
 FROM (SELECT g1.*, cal.work, cal.ord, cal.dow, rday || 'T' || CASE
+        WHEN NOT online AND rday = '$REF'
+            AND $L < CASE cal.dow WHEN 6 THEN 690 ELSE 1020 END
+            THEN $(ptime rmin)
         WHEN NOT online THEN $(otime rmin "cal.dow = 6")
         ELSE printf('%02d:%02d:%02d',
-            (360 + rmin % CASE WHEN rday = '$REF' THEN 680 ELSE 1080 END) / 60,
-            (360 + rmin % CASE WHEN rday = '$REF' THEN 680 ELSE 1080 END) % 60,
+            (360 + rmin % CASE WHEN rday = '$REF' THEN $OSPAN ELSE 1080 END) / 60,
+            (360 + rmin % CASE WHEN rday = '$REF' THEN $OSPAN ELSE 1080 END) % 60,
             rmin / 100000 % 60) END AS rts
     FROM g1 JOIN cal ON cal.day = g1.rday) g1
 JOIN pr ON pr.k = g1.pr;
@@ -384,15 +476,17 @@ FROM (SELECT i, online, dow, rts, dord, rord, days, bucket, e2, e5, e6,
 
 -- Stage 4: ret, when the result was collected (35%: while the office is
 -- still open that day, 10%: not yet); refused, when a refused dossier was
--- handed back; the status as of the reference moment. Open dossiers older
--- than 90 days were stopped or finished.
+-- handed back; the status as of the reference moment (a dossier refused
+-- only after it is still in progress). Open dossiers older than 90 days
+-- were stopped or finished.
 CREATE TEMP TABLE g4 (i INTEGER PRIMARY KEY, ret TEXT, refused TEXT,
     status INTEGER);
 INSERT INTO g4
 SELECT i, ret, CASE WHEN online THEN ev ELSE $(plus rts "5 + e5 % 20") END,
     CASE
     WHEN age <= 1 AND e6 % 100 < 15 THEN 1
-    WHEN bucket < 15 THEN 3
+    WHEN bucket < 15 THEN CASE WHEN (CASE WHEN online THEN ev
+        ELSE $(plus rts "5 + e5 % 20") END) <= '$NOW' THEN 3 ELSE 4 END
     WHEN bucket < 30 THEN CASE WHEN ev <= '$NOW' THEN 7 ELSE 4 END
     WHEN bucket < 40 OR (bucket < 65 AND age > 90) THEN
         CASE WHEN ev <= '$NOW' THEN 8 ELSE 4 END
@@ -504,7 +598,8 @@ SELECT (SELECT count(*) FROM dossiers) || ' dossiers (' || $count
         (SELECT count(*) FROM dossiers WHERE status = v) AS n
         FROM s ORDER BY v))
     || '; overdue (open, past due_at) ' || (SELECT count(*) FROM dossiers
-        WHERE due_at < '$REF' AND status IN (1, 2, 4, 5, 6));
+        WHERE due_at < substr('$NOW', 1, 10) AND status IN (1, 2, 4, 5, 6))
+    || '; reference moment $NOW';
 EOF
 } | sqlite3 -batch -bail "$tmp"
 )

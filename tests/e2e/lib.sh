@@ -45,7 +45,7 @@ wait_for() {
 sql() { sqlite3 -batch "$T/state.db" "$1"; }
 rsql() { sqlite3 -batch "$T/records.db" "$1"; }
 
-make_records() { sh "$top_srcdir/etc/demo/make-records.sh" "$T/records.db" "${1:-300}" >/dev/null || fail "records generator"; }
+make_records() { sh "$top_srcdir/etc/demo/make-records.sh" --ref 2026-11-26T17:30:00 "$T/records.db" "${1:-300}" >/dev/null || fail "records generator"; }
 
 # write_conf [sms-group-body] [limits-group-body] [extra top-level text]
 write_conf() {

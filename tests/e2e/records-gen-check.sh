@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The sample records generator (etc/demo/make-records.sh) makes the schema
 # of etc/records-schema.sql, canonical codes, every status, consistent
-# timestamps and the fixed demo dossiers, and does so reproducibly.
+# timestamps and the fixed demo dossiers, and does so reproducibly: pinned
+# with --ref (or DOSSIERD_RECORDS_REF) to the reference moment below, and by
+# default dated by today.
 # Exit 0 pass, 1 fail, 77 skip (no sqlite3).
 set -u
 
@@ -36,9 +38,11 @@ expect()
 	[ "$got" = "$3" ] || fail "$4: got '$got', want '$3'"
 }
 
-# --- default run ------------------------------------------------------
+unset DOSSIERD_RECORDS_REF
+
+# --- run pinned to the reference moment -------------------------------
 start=$(date +%s)
-sh "$gen" "$T/a.db" >"$T/a.out" 2>"$T/a.err" ||
+sh "$gen" --ref "$NOW" "$T/a.db" >"$T/a.out" 2>"$T/a.err" ||
     fail "make-records.sh exited $?: $(cat "$T/a.err")"
 elapsed=$(($(date +%s) - start))
 [ "$elapsed" -le 30 ] || fail "3000 dossiers took ${elapsed}s"
@@ -157,7 +161,7 @@ expect "$db" "SELECT count(*) > 0 FROM dossiers
     AND code <> '000.00.12.H39-261120-0002'" 1 "no generated rows on 261120"
 
 # --- reproducible ----------------------------------------------------
-sh "$gen" "$T/b.db" >"$T/b.out" 2>&1 ||
+sh "$gen" --ref "$NOW" "$T/b.db" >"$T/b.out" 2>&1 ||
     fail "second run failed: $(cat "$T/b.out")"
 codes='SELECT group_concat(code) FROM (SELECT code FROM dossiers ORDER BY code)'
 [ "$(q "$T/a.db" "$codes" | cksum)" = "$(q "$T/b.db" "$codes" | cksum)" ] ||
@@ -167,15 +171,97 @@ codes='SELECT group_concat(code) FROM (SELECT code FROM dossiers ORDER BY code)'
     fail "contents differ between two runs"
 [ "$(sed 's/^[^:]*: //' "$T/a.out")" = "$(sed 's/^[^:]*: //' "$T/b.out")" ] ||
     fail "summaries differ between two runs"
+cmp -s "$T/a.db" "$T/b.db" || fail "files differ between two runs"
+# The environment variable pins it the same way; --ref comes first.
+DOSSIERD_RECORDS_REF=$NOW sh "$gen" "$T/e.db" >"$T/e.out" 2>&1 ||
+    fail "run with DOSSIERD_RECORDS_REF failed: $(cat "$T/e.out")"
+cmp -s "$T/a.db" "$T/e.db" || fail "DOSSIERD_RECORDS_REF=$NOW differs from --ref"
+DOSSIERD_RECORDS_REF=2027-03-01T09:00:00 sh "$gen" --ref="$NOW" "$T/e.db" \
+    >"$T/e.out" 2>&1 || fail "--ref= failed: $(cat "$T/e.out")"
+cmp -s "$T/a.db" "$T/e.db" || fail "--ref does not override DOSSIERD_RECORDS_REF"
+
+# --- other reference moments: the same draws, later, nothing after it --
+# timeline DB NOW: the generated rows' timestamps in order, none after NOW.
+timeline()
+{
+	expect "$1" "SELECT count(*) FROM dossiers WHERE code NOT IN ($fixed)
+	    AND (finished_at < received_at OR returned_at < finished_at
+	    OR due_at < substr(received_at, 1, 10) OR updated_at < received_at
+	    OR updated_at < finished_at OR updated_at < returned_at
+	    OR max(received_at, ifnull(finished_at, ''),
+	        ifnull(returned_at, ''), updated_at) > '$2')" 0 \
+	    "timestamps out of order or after $2"
+	expect "$1" "SELECT count(*) FROM dossiers WHERE
+	    (status = 9 AND (finished_at IS NULL OR returned_at IS NOT NULL))
+	    OR (status = 10 AND (finished_at IS NULL OR returned_at IS NULL))
+	    OR (status IN (1, 2, 4, 5, 6) AND finished_at IS NOT NULL)" 0 \
+	    "status inconsistent with timestamps (reference $2)"
+	expect "$1" "SELECT count(*) FROM dossiers WHERE substr(code, 15, 6) <>
+	    substr(replace(received_at, '-', ''), 3, 6)" 0 \
+	    "code date != received day (reference $2)"
+}
+# Mid-morning (receptions end 10 minutes before), before the offices open
+# (the day before is "today"), a Saturday, a year on.
+for r in 2026-12-01T10:00:00 2026-12-01T07:00:00 2026-11-28T10:00:00 \
+    2027-11-26T17:30:00; do
+	sh "$gen" --ref "$r" "$T/r.db" >"$T/r.out" 2>&1 ||
+	    fail "--ref $r failed: $(cat "$T/r.out")"
+	grep -q "3004 dossiers (3000 generated + 4 fixed).*; reference moment $r\$" \
+	    "$T/r.out" || fail "unexpected summary: $(cat "$T/r.out")"
+	timeline "$T/r.db" "$r"
+	expect "$T/r.db" "SELECT count(*) FROM dossiers WHERE code IN ($fixed)" 4 \
+	    "fixed rows (reference $r)"
+	expect "$T/r.db" "SELECT max(received_at) >= strftime('%Y-%m-%dT%H:%M:%S',
+	        '$r', '-2 days')
+	    AND max(received_at) < strftime('%Y-%m-%dT%H:%M:%S', '$r',
+	        '-10 minutes')
+	    FROM dossiers WHERE code NOT IN ($fixed)" 1 \
+	    "newest dossier not in the 2 days before $r"
+done
+expect "$T/r.db" "SELECT min(received_at) >= '2027-05-28' FROM dossiers
+    WHERE code NOT IN ($fixed)" 1 "dossiers older than 6 months (2027)"
+# The fixed rows do not move.
+rows="SELECT group_concat(r, ';') FROM (SELECT quote(code) || ',' ||
+    quote(status) || ',' || quote(received_at) || ',' || quote(due_at) || ',' ||
+    quote(finished_at) || ',' || quote(returned_at) || ',' || quote(updated_at)
+    AS r FROM dossiers WHERE code IN ($fixed) ORDER BY code)"
+expect "$T/r.db" "$rows" "$(q "$T/a.db" "$rows")" \
+    "fixed rows moved with the reference moment"
+
+# --- by default: close of business today, or now if earlier -----------
+cob="SELECT min(strftime('%Y-%m-%dT%H:%M:00', 'now', 'localtime'),
+    date('now', 'localtime') || 'T17:30:00')"
+before=$(q :memory: "$cob")
+sh "$gen" "$T/d.db" >"$T/d.out" 2>&1 ||
+    fail "run without a reference moment failed: $(cat "$T/d.out")"
+after=$(q :memory: "$cob")
+dref=$(sed -n 's/.*; reference moment //p' "$T/d.out")
+[ "$dref" = "$before" ] || [ "$dref" = "$after" ] ||
+    fail "default reference moment '$dref', want '$before' (or '$after')"
+timeline "$T/d.db" "$dref"
+expect "$T/d.db" "SELECT max(received_at) >= date('now', 'localtime', '-3 days')
+    AND max(received_at) <= strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')
+    FROM dossiers WHERE code NOT IN ($fixed)" 1 \
+    "newest dossier not of the last days (by default)"
+# What the demo needs: results ready within the default backfill window (3
+# days) for dossierd's first scan, dossiers in progress due from today on.
+expect "$T/d.db" "SELECT count(*) > 0 FROM dossiers WHERE status = 9
+    AND finished_at >= date('now', 'localtime', '-3 days')
+    AND notify_sms = 1" 1 "no result ready in the last 3 days (by default)"
+expect "$T/d.db" "SELECT count(*) > 0 FROM dossiers WHERE status IN (2, 4)
+    AND due_at >= date('now', 'localtime')" 1 \
+    "nothing in progress due from today on (by default)"
 
 # --- COUNT argument, rerun over an existing file, usage errors --------
-sh "$gen" "$T/a.db" 50 >"$T/c.out" 2>&1 ||
+sh "$gen" --ref "$NOW" "$T/a.db" 50 >"$T/c.out" 2>&1 ||
     fail "COUNT 50 failed: $(cat "$T/c.out")"
 expect "$T/a.db" "SELECT count(*) FROM dossiers" 54 "COUNT 50 row count"
-sh "$gen" "$T/z.db" 0 >"$T/c.out" 2>&1 ||
+sh "$gen" --ref "$NOW" "$T/z.db" 0 >"$T/c.out" 2>&1 ||
     fail "COUNT 0 failed: $(cat "$T/c.out")"
 expect "$T/z.db" "SELECT count(*) FROM dossiers" 4 "COUNT 0 row count"
-for args in "" "$T/u.db 12x" "$T/u.db -1" "$T/u.db 1 2"; do
+for args in "" "$T/u.db 12x" "$T/u.db -1" "$T/u.db 1 2" "--ref" "--bogus $T/u.db" \
+    "--ref 2026-11-26 $T/u.db" "--ref 2026-02-30T10:00:00 $T/u.db" \
+    "--ref=2026-11-26T24:00:00 $T/u.db"; do
 	# shellcheck disable=SC2086 # word splitting wanted
 	sh "$gen" $args >/dev/null 2>&1
 	rc=$?
