@@ -2,6 +2,7 @@
 /* dossierctl: staff and admin command line; talks to dossierd only through the state database. */
 #include <sys/stat.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "pass.h"
 #include "phone.h"
 #include "policy.h"
@@ -19,26 +21,24 @@
 
 #define DEFAULT_CONF	SYSCONFDIR "/dossierd/dossierd.conf"
 
-struct ctl {
-	struct conf	 conf;
-	struct store	*store;
-	bool		 json;
-	bool		 loaded;	/* conf holds a loaded file */
-};
-
-static void
-usage(void)
+void
+ctl_usage(void)
 {
 	fprintf(stderr,
 	    "usage: dossierctl [-c file] command [args]\n"
 	    "  status [--json]                 modems, queues, today's counts\n"
 	    "  send NUMBER TEXT                queue a staff message\n"
+	    "  broadcast (--audience NAME | --numbers FILE)\n"
+	    "            (--text TEXT | --text-file FILE) [--dry-run] [--yes] [--force]\n"
+	    "  broadcast --list [--json] | --show ID [--json] | --cancel ID\n"
 	    "  queue [--failed] [--lane L]     list waiting (or failed) messages\n"
 	    "  retry ID                        queue a failed message again\n"
 	    "  optout --list | --add N | --remove N\n"
 	    "  inject NUMBER TEXT              dummy modem only: receive an SMS\n");
 	exit(2);
 }
+
+#define usage	ctl_usage
 
 static void
 ctl_close(struct ctl *c)
@@ -47,22 +47,35 @@ ctl_close(struct ctl *c)
 		return;
 	store_close(c->store);
 	c->store = NULL;
+	records_free(c->records);
+	c->records = NULL;
 	if (c->loaded)
 		conf_fini(&c->conf);
 	c->loaded = false;
 }
 
-/* One clear line on stderr, exit 1; c (may be NULL) is closed first. */
-static void
-die(struct ctl *c, const char *msg)
+void
+ctl_die(struct ctl *c, const char *fmt, ...)
 {
-	fprintf(stderr, "dossierctl: %s\n", msg);
+	va_list ap;
+
+	fprintf(stderr, "dossierctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
 	ctl_close(c);
 	exit(1);
 }
 
 static void
-fmt_time(time_t t, char *buf, size_t bufsz)
+die(struct ctl *c, const char *msg)
+{
+	ctl_die(c, "%s", msg);
+}
+
+void
+ctl_fmt_time(time_t t, char *buf, size_t bufsz)
 {
 	struct tm tm;
 
@@ -74,8 +87,8 @@ fmt_time(time_t t, char *buf, size_t bufsz)
 }
 
 /* JSON string body: quotes, backslashes and control characters escaped. */
-static void
-json_str(const char *s)
+void
+ctl_json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -134,15 +147,15 @@ status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
 	printf("{\"modems\":[");
 	for (i = 0; i < n; i++) {
 		printf("%s{\"name\":", i ? "," : "");
-		json_str(ms[i].name);
+		ctl_json_str(ms[i].name);
 		printf(",\"state\":");
-		json_str(ms[i].state);
+		ctl_json_str(ms[i].state);
 		printf(",\"signal\":%d,\"network\":", ms[i].signal);
-		json_str(ms[i].network);
+		ctl_json_str(ms[i].network);
 		printf(",\"operator\":");
-		json_str(ms[i].operator_);
+		ctl_json_str(ms[i].operator_);
 		printf(",\"last_error\":");
-		json_str(ms[i].last_error);
+		ctl_json_str(ms[i].last_error);
 		printf(",\"reconnects\":%d,\"updated_at\":%lld,\"last_send\":%lld}",
 		    ms[i].reconnects, (long long)ms[i].updated_at,
 		    (long long)ms[i].last_send);
@@ -161,9 +174,9 @@ status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
 	    t->notices_sent, t->broadcasts_sent, t->failures, t->uncertain,
 	    t->reminders_sent, t->notices_waiting, t->notices_held,
 	    t->skip_consent, t->skip_phone, t->skip_optout, t->skip_old);
-	json_str(balance);
+	ctl_json_str(balance);
 	printf(",\"balance_at\":");
-	json_str(balance_at);
+	ctl_json_str(balance_at);
 	printf("}\n");
 }
 
@@ -194,7 +207,7 @@ cmd_status(struct ctl *c)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		fmt_time(ms[i].updated_at, upd, sizeof(upd));
+		ctl_fmt_time(ms[i].updated_at, upd, sizeof(upd));
 		printf("modem %s: %s, signal %s%d%%, network %s, operator %s, "
 		    "reconnects %d (updated %s)\n", ms[i].name, ms[i].state,
 		    ms[i].signal < 0 ? "unknown " : "", ms[i].signal < 0 ? 0 :
@@ -209,7 +222,7 @@ cmd_status(struct ctl *c)
 	printf("queue: reply %d, staff %d, notice %d, broadcast %d\n",
 	    sum.queued[LANE_REPLY], sum.queued[LANE_STAFF],
 	    sum.queued[LANE_NOTICE], sum.queued[LANE_BROADCAST]);
-	fmt_time(sum.last_send, when, sizeof(when));
+	ctl_fmt_time(sum.last_send, when, sizeof(when));
 	printf("last send: %s\n", when);
 	printf("today: %lld queries (%lld found, %lld not found, %lld limited), "
 	    "%lld replies sent, %lld broadcasts sent, %lld failures, "
@@ -254,7 +267,7 @@ queue_row(void *arg, const struct out_row *r)
 	if ((*n)++ == 0)
 		printf("%-6s %-9s %-9s %3s %-14s %-19s %s\n", "ID", "LANE",
 		    "STATE", "TRY", "NUMBER", "NEXT/SENT", "TEXT / LAST ERROR");
-	fmt_time(r->when, when, sizeof(when));
+	ctl_fmt_time(r->when, when, sizeof(when));
 	printf("%-6lld %-9s %-9s %3d %-14s %-19s %.50s%s\n", (long long)r->id,
 	    store_lane_name(r->lane), store_state_name(r->state), r->attempts,
 	    r->number, when, r->text, strlen(r->text) > 50 ? "..." : "");
@@ -308,7 +321,7 @@ optout_row(void *arg, const char *number, time_t at, const char *source)
 	char when[32];
 
 	(void)arg;
-	fmt_time(at, when, sizeof(when));
+	ctl_fmt_time(at, when, sizeof(when));
 	printf("%-16s %s (%s)\n", number, when, source);
 	return 0;
 }
@@ -502,6 +515,8 @@ check_usage(const char *cmd, int argc, char **argv)
 		    !(argc == 2 && (strcmp(argv[0], "--add") == 0 ||
 		    strcmp(argv[0], "--remove") == 0)))
 			usage();
+	} else if (strcmp(cmd, "broadcast") == 0) {
+		ctl_broadcast_check_usage(argc, argv);
 	} else if (strcmp(cmd, "status") == 0) {
 		for (i = 0; i < argc; i++)
 			if (strcmp(argv[i], "--json") != 0)
@@ -535,6 +550,8 @@ run(struct ctl *c, const char *cmd, int argc, char **argv)
 		return cmd_retry(c, argv[0]);
 	if (strcmp(cmd, "optout") == 0)
 		return cmd_optout(c, argc, argv);
+	if (strcmp(cmd, "broadcast") == 0)
+		return ctl_broadcast(c, argc, argv);
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--failed") == 0)
 			failed = true;

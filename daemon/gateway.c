@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "broadcast.h"
 #include "gateway.h"
 #include "inbound.h"
 #include "log.h"
@@ -23,6 +24,8 @@
 #define BACKOFF_MIN		2
 #define BACKOFF_MAX		300
 #define INBOUND_BATCH		20
+#define BROADCAST_IDLE_MS	5000	/* how often to look for broadcast work */
+#define BROADCAST_ABANDON_S	3600	/* a collection not finished by then was interrupted */
 
 struct gateway {
 	struct conf	*conf;
@@ -39,6 +42,8 @@ struct gateway {
 	char		 inbound_error[256];
 	int64_t		 next_notices;
 	char		 notices_error[256];
+	int64_t		 next_broadcast;
+	char		 broadcast_error[256];
 };
 
 /* What part_sent_cb needs. */
@@ -304,6 +309,52 @@ notices_step(struct gateway *g, int64_t now)
 		    rem.stopped);
 }
 
+/*
+ * Broadcast jobs confirmed but not fully queued (dossierctl was stopped
+ * half-way, or has handed over): queue one batch. Returns true if more
+ * work remains.
+ */
+static bool
+broadcast_step(struct gateway *g, int64_t now)
+{
+	struct pass p;
+	struct job j;
+	struct dz_err err;
+	int r;
+
+	if (now < g->next_broadcast)
+		return false;
+	g->next_broadcast = now + BROADCAST_IDLE_MS;
+	pass_start(g, &p);
+	if ((r = store_job_next(g->store, 1u << JOB_QUEUING, &j, &err)) == 1 &&
+	    (r = broadcast_queue_step(&p, &j, BROADCAST_BATCH, &err)) == 1 &&
+	    j.state == JOB_QUEUED)
+		log_info("broadcast: #%lld: all %d recipient(s) queued",
+		    (long long)j.id, j.enqueued);
+	if (r == -1) {
+		note_error(g->broadcast_error, sizeof(g->broadcast_error),
+		    "broadcast", err.msg);
+		return false;
+	}
+	note_error(g->broadcast_error, sizeof(g->broadcast_error),
+	    "broadcast", NULL);
+	if (r == 0)
+		g->next_broadcast = now;	/* more to queue: next tick */
+	/* A dossierctl collection that never finished: never sent. */
+	if (store_job_next(g->store, 1u << JOB_COLLECTING, &j, &err) == 1 &&
+	    j.staff_number[0] == '\0' &&
+	    j.created_at < p.now - BROADCAST_ABANDON_S) {
+		j.state = JOB_ABANDONED;
+		j.finished_at = p.now;
+		if (store_job_update(g->store, &j, &err) == -1)
+			log_warnx("%s", err.msg);
+		else
+			log_warnx("broadcast: #%lld: its counting was interrupted; "
+			    "abandoned, nothing sent", (long long)j.id);
+	}
+	return r == 0;
+}
+
 /* Lanes that may send now: notices and broadcasts only inside the window. */
 static unsigned
 open_lanes(const struct conf *c, time_t now)
@@ -472,6 +523,8 @@ tick_cb(struct timer *t)
 		return;
 	inbound_step(g, loop_now());
 	notices_step(g, loop_now());
+	if (broadcast_step(g, loop_now()))
+		next = 0;
 	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
 		busy |= send_step(g, &g->modems[i], loop_now());
 	if (loop_now() >= g->next_housekeeping) {

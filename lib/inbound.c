@@ -13,7 +13,7 @@
 #define REPLY_MAX	2048
 
 /* What one message is doing while it is handled. */
-struct job {
+struct handling {
 	struct pass	*ctx;
 	const struct inbox_msg	*msg;
 	char			 number[PHONE_BUFSZ];
@@ -23,7 +23,7 @@ struct job {
 
 /* Render tpl with vars and queue it as a reply to the sender. */
 static int
-reply(struct job *j, const char *tpl, const struct template_var *vars,
+reply(struct handling *j, const char *tpl, const struct template_var *vars,
     size_t nvars, struct dz_err *err)
 {
 	char text[REPLY_MAX];
@@ -38,7 +38,7 @@ reply(struct job *j, const char *tpl, const struct template_var *vars,
 }
 
 static int
-reply_plain(struct job *j, const char *tpl, struct dz_err *err)
+reply_plain(struct handling *j, const char *tpl, struct dz_err *err)
 {
 	const struct template_var v[] = {
 		{ "example", j->ctx->conf->example_code },
@@ -48,7 +48,7 @@ reply_plain(struct job *j, const char *tpl, struct dz_err *err)
 }
 
 static bool
-is_owner(const struct job *j, const struct dossier *d)
+is_owner(const struct handling *j, const struct dossier *d)
 {
 	char owner[PHONE_BUFSZ];
 
@@ -59,7 +59,7 @@ is_owner(const struct job *j, const struct dossier *d)
 
 /* The status text, with the overdue wording when the due date has passed. */
 static int
-status_text(const struct job *j, const struct dossier *d, char *out,
+status_text(const struct handling *j, const struct dossier *d, char *out,
     size_t outsz, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
@@ -85,7 +85,7 @@ status_text(const struct job *j, const struct dossier *d, char *out,
 }
 
 static int
-reply_found(struct job *j, const struct dossier *d, struct dz_err *err)
+reply_found(struct handling *j, const struct dossier *d, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	char status[256], due[16], received[16];
@@ -114,7 +114,7 @@ reply_found(struct job *j, const struct dossier *d, struct dz_err *err)
 }
 
 static int
-lookup_one(struct job *j, const struct code_match *m, struct dz_err *err)
+lookup_one(struct handling *j, const struct code_match *m, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	struct dossier d;
@@ -148,7 +148,7 @@ lookup_one(struct job *j, const struct code_match *m, struct dz_err *err)
  * read.
  */
 static int
-over_limit(struct job *j, bool *told, struct dz_err *err)
+over_limit(struct handling *j, bool *told, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	struct store *s = j->ctx->store;
@@ -175,7 +175,7 @@ over_limit(struct job *j, bool *told, struct dz_err *err)
 }
 
 static int
-do_lookup(struct job *j, const struct command *cmd, struct dz_err *err)
+do_lookup(struct handling *j, const struct command *cmd, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	char max[16], found[16];
@@ -217,7 +217,7 @@ is_staff_number(const struct conf *c, const char *number)
 }
 
 static int
-staff_status(struct job *j, struct dz_err *err)
+staff_status(struct handling *j, struct dz_err *err)
 {
 	struct store *s = j->ctx->store;
 	struct outbox_summary sum;
@@ -247,7 +247,7 @@ staff_status(struct job *j, struct dz_err *err)
 }
 
 static int
-do_staff(struct job *j, const struct command *cmd, struct dz_err *err)
+do_staff(struct handling *j, const struct command *cmd, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	struct store *s = j->ctx->store;
@@ -303,7 +303,7 @@ kind_name(enum command_kind k)
 }
 
 static int
-dispatch(struct job *j, const struct command *cmd, struct dz_err *err)
+dispatch(struct handling *j, const struct command *cmd, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	const struct template_var pv[] = {
@@ -337,7 +337,7 @@ dispatch(struct job *j, const struct command *cmd, struct dz_err *err)
 
 /* Handle a message from a number that may be answered; caller holds the transaction. */
 static int
-handle(struct job *j, struct dz_err *err)
+handle(struct handling *j, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	struct command cmd;
@@ -390,7 +390,7 @@ inbound_handle_next(struct pass *ctx, struct inbound_result *res,
     struct dz_err *err)
 {
 	struct inbox_msg msg;
-	struct job j = { .ctx = ctx, .msg = &msg, .res = res, .lane = LANE_REPLY };
+	struct handling j = { .ctx = ctx, .msg = &msg, .res = res, .lane = LANE_REPLY };
 	enum phone_kind pk;
 	int r;
 

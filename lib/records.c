@@ -243,6 +243,46 @@ records_scan(struct records *r, const char *sql, const char *since, int max,
 }
 
 int
+records_audience(struct records *r, const char *sql, long offset, int max,
+    int (*cb)(const char *phone, void *), void *arg, struct dz_err *err)
+{
+	sqlite3_stmt *st;
+	char *wrapped;
+	size_t len = strlen(sql);
+	int rc = SQLITE_DONE, n = 0, i;
+	const unsigned char *v;
+
+	/* A trailing ";" would end the subquery early. */
+	while (len > 0 && (sql[len - 1] == ';' || sql[len - 1] == ' ' ||
+	    sql[len - 1] == '\n' || sql[len - 1] == '\t'))
+		len--;
+	if (asprintf(&wrapped, "SELECT phone FROM (%.*s)"
+	    " LIMIT :dz_limit OFFSET :dz_offset", (int)len, sql) == -1)
+		return dz_err_set(err, DZ_ETRANSIENT, "records db: out of memory");
+	st = records_prepare(r, wrapped, NULL, NULL, err);
+	free(wrapped);
+	if (st == NULL)
+		return -1;
+	if ((i = sqlite3_bind_parameter_index(st, ":dz_limit")) > 0)
+		sqlite3_bind_int(st, i, max);
+	if ((i = sqlite3_bind_parameter_index(st, ":dz_offset")) > 0)
+		sqlite3_bind_int64(st, i, offset);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = sqlite3_column_text(st, 0);
+		n++;
+		if (cb(v != NULL ? (const char *)v : "", arg) != 0)
+			break;
+	}
+	if (n < max && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		dz_err_set(err, DZ_ETRANSIENT, "records db: %s",
+		    sqlite3_errmsg(r->db));
+		n = -1;
+	}
+	records_done(st);
+	return n;
+}
+
+int
 records_check_sql(struct records *r, const char *sql, struct dz_err *err)
 {
 	sqlite3_stmt *st;

@@ -48,6 +48,16 @@ int	records_scan(struct records *r, const char *sql, const char *since,
 	    int max, int (*cb)(const struct dossier *, void *), void *arg,
 	    struct dz_err *err);
 
+/*
+ * Read the phone column of an audience's sql (a SELECT returning a column
+ * named phone), rows offset .. offset + max - 1, in one short read
+ * transaction: cb gets each phone value as text ("" for NULL). Returns
+ * the rows read (< max: the end) or -1 (DZ_ETRANSIENT; an SQL without a
+ * phone column fails with "no such column: phone").
+ */
+int	records_audience(struct records *r, const char *sql, long offset, int max,
+	    int (*cb)(const char *phone, void *), void *arg, struct dz_err *err);
+
 /* Check sql compiles against the database (for dossierd -n). */
 int	records_check_sql(struct records *r, const char *sql, struct dz_err *err);
 

@@ -77,12 +77,46 @@ static const char *const migrations[] = {
 	"  mr INTEGER,"			/* the network's message reference */
 	"  modem TEXT, sent_at INTEGER NOT NULL,"
 	"  UNIQUE (outbox_id, part));",
+
+	/* 4: broadcast jobs, their recipients, and which outbox rows they made. */
+	"ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER;"
+	"CREATE INDEX outbox_broadcast ON outbox(broadcast_id, state)"
+	"  WHERE broadcast_id IS NOT NULL;"
+	"CREATE TABLE broadcasts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL,"
+	"  source TEXT NOT NULL, audience TEXT NOT NULL, text TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  staff_number TEXT, confirm_by INTEGER,"
+	"  cursor INTEGER NOT NULL DEFAULT 0,"
+	"  recipients INTEGER NOT NULL DEFAULT 0,"
+	"  ex_duplicate INTEGER NOT NULL DEFAULT 0,"
+	"  ex_optout INTEGER NOT NULL DEFAULT 0,"
+	"  ex_landline INTEGER NOT NULL DEFAULT 0,"
+	"  ex_shortcode INTEGER NOT NULL DEFAULT 0,"
+	"  ex_empty INTEGER NOT NULL DEFAULT 0,"
+	"  ex_invalid INTEGER NOT NULL DEFAULT 0,"
+	"  ex_bad_line INTEGER NOT NULL DEFAULT 0,"
+	"  enqueued INTEGER NOT NULL DEFAULT 0,"
+	"  segments INTEGER NOT NULL DEFAULT 1,"
+	"  ucs2 INTEGER NOT NULL DEFAULT 0,"
+	"  finished_at INTEGER);"
+	"CREATE INDEX broadcasts_state ON broadcasts(state, id);"
+	"CREATE TABLE broadcast_to ("
+	"  broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id),"
+	"  number TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"		/* order of collection */
+	"  outbox_id INTEGER,"			/* set when queued; 0 excluded late */
+	"  PRIMARY KEY (broadcast_id, number)) WITHOUT ROWID;"
+	"CREATE INDEX broadcast_to_pending ON broadcast_to(broadcast_id, seq)"
+	"  WHERE outbox_id IS NULL;",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {
 	[OUT_QUEUED] = "queued", [OUT_SENDING] = "sending", [OUT_SENT] = "sent",
 	[OUT_RETRY] = "retry", [OUT_FAILED] = "failed",
 	[OUT_EXPIRED] = "expired", [OUT_UNCERTAIN] = "uncertain",
+	[OUT_CANCELLED] = "cancelled",
 };
 
 const char *const store_audit_names[AUDIT_NOUTCOMES] = {

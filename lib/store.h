@@ -46,7 +46,8 @@ enum lane {
 
 /*
  * The states of an outbox row: queued -> sending -> sent | retry -> ... |
- * failed | expired; uncertain: was being sent at a crash, not sent again.
+ * failed | expired; uncertain: was being sent at a crash, not sent again;
+ * cancelled: its broadcast was cancelled first.
  * Stored as the names store_state_name() gives.
  */
 enum out_state {
@@ -57,6 +58,7 @@ enum out_state {
 	OUT_FAILED,
 	OUT_EXPIRED,
 	OUT_UNCERTAIN,
+	OUT_CANCELLED,		/* a broadcast cancelled before this row was sent */
 	OUT_NSTATES
 };
 #define OUT_BIT(s)	(1u << (s))
@@ -382,6 +384,116 @@ typedef int (*store_optout_cb)(void *arg, const char *number, time_t at,
     const char *source);
 int	store_optout_list(struct store *s, store_optout_cb cb, void *arg,
 	    struct dz_err *err);
+
+/* ---- store_broadcast.c: broadcast jobs and their recipients ---- */
+
+/* The life of a broadcast job. Stored as the names store_job_state_name() gives. */
+enum job_state {
+	JOB_COLLECTING,		/* recipients being read from the audience */
+	JOB_CONFIRM,		/* counted; waits for the staff member's OK */
+	JOB_QUEUING,		/* confirmed; recipients being queued in batches */
+	JOB_QUEUED,		/* every recipient queued (sending goes on) */
+	JOB_CANCELLED,
+	JOB_EXPIRED,		/* not confirmed in time */
+	JOB_DRYRUN,		/* a dry run's counting, deleted after it */
+	JOB_ABANDONED,		/* its collection never finished */
+	JOB_NSTATES
+};
+
+/* Why a number of an audience gets no SMS. */
+enum job_exclusion {
+	EXCL_DUPLICATE,		/* the same person already in the job */
+	EXCL_OPTOUT,
+	EXCL_LANDLINE,
+	EXCL_SHORTCODE,
+	EXCL_EMPTY,
+	EXCL_INVALID,		/* not a Vietnamese mobile number */
+	EXCL_BAD_LINE,		/* a numbers file line that could not be read */
+	EXCL_NREASONS
+};
+
+struct job {
+	int64_t			 id;
+	time_t			 created_at;
+	char			 source[96];	/* who and where it came from */
+	char			 audience[96];	/* audience name, or "file NAME" */
+	char			 text[STORE_TEXT_MAX];	/* exactly as it is sent */
+	enum job_state		 state;
+	char			 staff_number[STORE_NUM_MAX];	/* must confirm (SMS jobs) */
+	time_t			 confirm_by;	/* SMS jobs: OK before this */
+	int64_t			 cursor;	/* audience rows read so far */
+	int			 recipients;	/* numbers that will get it */
+	int			 excluded[EXCL_NREASONS];
+	int			 enqueued;	/* recipients queued so far */
+	int			 segments;	/* SMS parts per message */
+	bool			 ucs2;
+	time_t			 finished_at;	/* queued, cancelled or expired */
+};
+
+/* Where a job's messages are now (from its outbox rows). */
+struct job_progress {
+	int	waiting;	/* queued, retry or sending */
+	int	sent;
+	int	failed;		/* failed, expired or uncertain */
+	int	cancelled;
+	int	pending;	/* recipients not queued yet */
+};
+
+/* Create a job from j (id, counts ignored); j->id set. 0 or -1. */
+int	store_job_add(struct store *s, struct job *j, struct dz_err *err);
+/* Read job id: 1 found, 0 none, -1. */
+int	store_job_get(struct store *s, int64_t id, struct job *j,
+	    struct dz_err *err);
+/* Save j's state, cursor, counts and times (not its text). 0 or -1. */
+int	store_job_update(struct store *s, const struct job *j,
+	    struct dz_err *err);
+/* Delete a job and its recipients (dry runs). 0 or -1. */
+int	store_job_delete(struct store *s, int64_t id, struct dz_err *err);
+/*
+ * Add a normalised number to job id's recipients unless it is there:
+ * 1 added, 0 a duplicate, -1. In the caller's transaction.
+ */
+int	store_job_add_recipient(struct store *s, int64_t id, const char *number,
+	    int seq, struct dz_err *err);
+/*
+ * Up to max recipients of job id not queued yet, in collection order, into
+ * numbers[max][STORE_NUM_MAX]. Returns how many or -1.
+ */
+int	store_job_pending(struct store *s, int64_t id, char (*numbers)[STORE_NUM_MAX],
+	    int max, struct dz_err *err);
+/* The recipient was queued as outbox row outbox_id (0: excluded after all). 0 or -1. */
+int	store_job_queued(struct store *s, int64_t id, const char *number,
+	    int64_t outbox_id, struct dz_err *err);
+/* Mark outbox row outbox_id as one of job id's messages. 0 or -1. */
+int	store_outbox_set_job(struct store *s, int64_t outbox_id, int64_t id,
+	    struct dz_err *err);
+/* Cancel what of job id is not sent: waiting rows become cancelled. Returns rows cancelled or -1. */
+int	store_job_cancel_rows(struct store *s, int64_t id, struct dz_err *err);
+/* Fill p for job id. 0 or -1. */
+int	store_job_progress(struct store *s, int64_t id, struct job_progress *p,
+	    struct dz_err *err);
+/*
+ * Jobs newest first, to cb (non-zero stops); states: a mask of 1 << job_state
+ * (0 = all but dry runs). Returns how many or -1.
+ */
+typedef int (*store_job_cb)(void *arg, const struct job *j);
+int	store_job_list(struct store *s, unsigned states, int limit,
+	    store_job_cb cb, void *arg, struct dz_err *err);
+/*
+ * The oldest job in one of the states of mask: 1 found (j set), 0 none, -1.
+ * For the daemon's work on jobs.
+ */
+int	store_job_next(struct store *s, unsigned states, struct job *j,
+	    struct dz_err *err);
+/*
+ * A job with the same audience and text created since `since` and not
+ * cancelled, expired, abandoned or a dry run: its id, 0 none, -1.
+ */
+int64_t	store_job_same(struct store *s, const char *audience, const char *text,
+	    time_t since, struct dz_err *err);
+
+const char	*store_job_state_name(enum job_state st);
+const char	*store_exclusion_name(enum job_exclusion e);
 
 /* ---- store_report.c: modem status, today's counts ---- */
 

@@ -23,6 +23,7 @@
 #define Q_FAILED	"?64"
 #define Q_EXPIRED	"?65"
 #define Q_UNCERTAIN	"?66"
+#define Q_CANCELLED	"?67"
 
 /* A cached prepared statement. */
 struct store_stmt {

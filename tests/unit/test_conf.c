@@ -434,7 +434,8 @@ test_sample(void)
 	CHECK_STR(c.modems[0].connection, "at115200");
 	CHECK_STR(c.modems[0].model, "at");
 	CHECK(c.modems[0].pin == NULL);
-	CHECK_INT(c.records.naudiences, 0);	/* broadcasts reserved: commented out */
+	CHECK_INT(c.records.naudiences, 3);	/* waiting, open, missing_papers */
+	CHECK_STR(c.records.audiences[0].name, "waiting");
 	CHECK(c.staff.nnumbers == 0 && c.staff.pin == NULL);
 
 	CHECK_INT(load_text(MODEM, &d, &err, tmp, sizeof(tmp)), 0);

@@ -147,22 +147,35 @@ test_read_only(void)
 	remove_db(path);
 }
 
-/* Overwrite every page after the first (the schema) with junk. */
+/* Overwrite the root page of every table and index with junk; the schema stays. */
 static void
 corrupt(const char *path)
 {
-	char junk[4096];
-	long size;
+	char junk[65536];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long pages[256], psize = 0;
+	int n = 0, i;
 	FILE *f;
 
 	memset(junk, 0xa5, sizeof(junk));
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	psize = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	CHECK(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master"
+	    " WHERE rootpage > 1", -1, &st, NULL) == SQLITE_OK);
+	while (n < (int)nitems(pages) && sqlite3_step(st) == SQLITE_ROW)
+		pages[n++] = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	CHECK(n > 10 && psize > 0 && psize <= (long)sizeof(junk));
 	CHECK((f = fopen(path, "r+b")) != NULL);
-	CHECK(fseek(f, 0, SEEK_END) == 0);
-	size = ftell(f);
-	CHECK(size > 8192);
-	CHECK(fseek(f, 4096, SEEK_SET) == 0);
-	for (; size > 4096; size -= (long)sizeof(junk))
-		CHECK(fwrite(junk, 1, sizeof(junk), f) == sizeof(junk));
+	for (i = 0; i < n; i++) {
+		CHECK(fseek(f, (pages[i] - 1) * psize, SEEK_SET) == 0);
+		CHECK(fwrite(junk, 1, (size_t)psize, f) == (size_t)psize);
+	}
 	CHECK(fclose(f) == 0);
 }
 
