@@ -320,17 +320,23 @@ broadcast_step(struct gateway *g, int64_t now)
 	struct pass p;
 	struct job j;
 	struct dz_err err;
+	bool more = false;
 	int r;
 
 	if (now < g->next_broadcast)
 		return false;
 	g->next_broadcast = now + BROADCAST_IDLE_MS;
 	pass_start(g, &p);
-	if ((r = store_job_next(g->store, 1u << JOB_QUEUING, &j, &err)) == 1 &&
-	    (r = broadcast_queue_step(&p, &j, BROADCAST_BATCH, &err)) == 1 &&
-	    j.state == JOB_QUEUED)
-		log_info("broadcast: #%lld: all %d recipient(s) queued",
-		    (long long)j.id, j.enqueued);
+	if ((r = broadcast_sms_step(&p, &err)) == 1)
+		more = true;	/* an SMS job is being counted */
+	if (r != -1 && (r = store_job_next(g->store, 1u << JOB_QUEUING, -1, &j,
+	    &err)) == 1) {
+		if ((r = broadcast_queue_step(&p, &j, BROADCAST_BATCH, &err)) == 0)
+			more = true;
+		else if (r == 1 && j.state == JOB_QUEUED)
+			log_info("broadcast: #%lld: all %d recipient(s) queued",
+			    (long long)j.id, j.enqueued);
+	}
 	if (r == -1) {
 		note_error(g->broadcast_error, sizeof(g->broadcast_error),
 		    "broadcast", err.msg);
@@ -338,11 +344,10 @@ broadcast_step(struct gateway *g, int64_t now)
 	}
 	note_error(g->broadcast_error, sizeof(g->broadcast_error),
 	    "broadcast", NULL);
-	if (r == 0)
-		g->next_broadcast = now;	/* more to queue: next tick */
+	if (more)
+		g->next_broadcast = now;	/* more to do: next tick */
 	/* A dossierctl collection that never finished: never sent. */
-	if (store_job_next(g->store, 1u << JOB_COLLECTING, &j, &err) == 1 &&
-	    j.staff_number[0] == '\0' &&
+	if (store_job_next(g->store, 1u << JOB_COLLECTING, 0, &j, &err) == 1 &&
 	    j.created_at < p.now - BROADCAST_ABANDON_S) {
 		j.state = JOB_ABANDONED;
 		j.finished_at = p.now;
@@ -352,7 +357,7 @@ broadcast_step(struct gateway *g, int64_t now)
 			log_warnx("broadcast: #%lld: its counting was interrupted; "
 			    "abandoned, nothing sent", (long long)j.id);
 	}
-	return r == 0;
+	return more;
 }
 
 /* Lanes that may send now: notices and broadcasts only inside the window. */

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "broadcast.h"
 #include "phone.h"
+#include "template.h"
 #include "text.h"
 
 int
@@ -261,4 +263,123 @@ broadcast_cancel_in(const struct pass *p, struct job *j, struct dz_err *err)
 	    store_job_update(p->store, j, err) == -1)
 		return -1;
 	return n;
+}
+
+const char *
+broadcast_audience(const struct conf *c, const char *name, const char **canon)
+{
+	int i;
+
+	for (i = 0; i < c->records.naudiences; i++)
+		if (strcasecmp(c->records.audiences[i].name, name) == 0) {
+			if (canon != NULL)
+				*canon = c->records.audiences[i].name;
+			return c->records.audiences[i].sql;
+		}
+	return NULL;
+}
+
+int64_t
+broadcast_tell(const struct pass *p, const char *number, const char *tpl,
+    const struct job *j, int unsent, int sent, const char *reason,
+    struct dz_err *err)
+{
+	char id[24], rec[16], parts[16], cost[16], uns[16], snt[16];
+	char text[STORE_TEXT_MAX];
+	const struct template_var v[] = {
+		{ "id", id }, { "recipients", rec }, { "parts", parts },
+		{ "cost", cost }, { "unsent", uns }, { "sent", snt },
+		{ "reason", reason != NULL ? reason : "" },
+	};
+
+	snprintf(id, sizeof(id), "%lld", j != NULL ? (long long)j->id : 0LL);
+	snprintf(rec, sizeof(rec), "%d", j != NULL ? j->recipients : 0);
+	snprintf(parts, sizeof(parts), "%d", j != NULL ? j->segments : 0);
+	snprintf(cost, sizeof(cost), "%d", j != NULL ?
+	    j->segments * j->recipients : 0);
+	snprintf(uns, sizeof(uns), "%d", unsent);
+	snprintf(snt, sizeof(snt), "%d", sent);
+	if (template_render(tpl, v, nitems(v), text, sizeof(text), err) == -1)
+		return -1;
+	return pass_queue_sms(p, LANE_STAFF, number, text, 0, 0, err);
+}
+
+/* A counted SMS job: ask for the OK, or say nobody is in it. Own transaction. */
+static int
+sms_counted(const struct pass *p, struct job *j, struct dz_err *err)
+{
+	const struct conf *c = p->conf;
+
+	if (store_begin(p->store, err) == -1)
+		return -1;
+	if (j->recipients == 0) {
+		j->state = JOB_CANCELLED;
+		j->finished_at = p->now;
+		if (broadcast_tell(p, j->staff_number,
+		    c->templates.staff_broadcast_refused, j, 0, 0,
+		    "không có người nhận", err) == -1)
+			goto fail;
+	} else {
+		j->state = JOB_CONFIRM;
+		j->confirm_by = p->now + c->staff.confirm_timeout;
+		if (broadcast_tell(p, j->staff_number,
+		    c->templates.staff_broadcast_count, j, 0, 0, NULL, err) == -1)
+			goto fail;
+	}
+	if (store_job_update(p->store, j, err) == -1)
+		goto fail;
+	return store_commit(p->store, err);
+fail:
+	store_rollback(p->store);
+	return -1;
+}
+
+/* The oldest unconfirmed SMS job, if its time is over: expired, and said so. */
+static int
+sms_expire(const struct pass *p, struct dz_err *err)
+{
+	char reason[96];
+	struct job j;
+	int r;
+
+	if ((r = store_job_next(p->store, 1u << JOB_CONFIRM, 1, &j, err)) != 1)
+		return r;
+	if (j.confirm_by > p->now)
+		return 0;
+	if (store_begin(p->store, err) == -1)
+		return -1;
+	j.state = JOB_EXPIRED;
+	j.finished_at = p->now;
+	snprintf(reason, sizeof(reason), "#%lld không được xác nhận kịp, "
+	    "không gửi", (long long)j.id);
+	if (store_job_update(p->store, &j, err) == -1 ||
+	    broadcast_tell(p, j.staff_number,
+	    p->conf->templates.staff_broadcast_refused, &j, 0, 0, reason,
+	    err) == -1) {
+		store_rollback(p->store);
+		return -1;
+	}
+	return store_commit(p->store, err) == -1 ? -1 : 1;
+}
+
+int
+broadcast_sms_step(const struct pass *p, struct dz_err *err)
+{
+	const char *sql;
+	struct job j;
+	int r;
+
+	if (sms_expire(p, err) == -1)
+		return -1;
+	if ((r = store_job_next(p->store, 1u << JOB_COLLECTING, 1, &j,
+	    err)) != 1)
+		return r;
+	if ((sql = broadcast_audience(p->conf, j.audience, NULL)) == NULL) {
+		/* The audience left the configuration since. */
+		j.recipients = 0;
+		return sms_counted(p, &j, err) == -1 ? -1 : 1;
+	}
+	if ((r = broadcast_collect_step(p, &j, sql, err)) == 1)
+		return sms_counted(p, &j, err) == -1 ? -1 : 1;
+	return r == -1 ? -1 : 1;
 }

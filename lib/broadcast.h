@@ -9,7 +9,6 @@
 
 #define BROADCAST_PAGE		1000	/* audience rows read per collection step */
 #define BROADCAST_BATCH		500	/* recipients queued per transaction */
-#define BROADCAST_CONFIRM_S	600	/* an SMS job must be confirmed within this */
 #define BROADCAST_REPEAT_S	86400	/* the same text to the same audience is refused within this */
 
 /*
@@ -58,6 +57,29 @@ int	broadcast_cancel(const struct pass *p, struct job *j, struct dz_err *err);
 /* The same inside the caller's transaction. */
 int	broadcast_cancel_in(const struct pass *p, struct job *j,
 	    struct dz_err *err);
+
+/* The SQL of the audience called name (case does not matter), NULL if none; *canon its configured name. */
+const char	*broadcast_audience(const struct conf *c, const char *name,
+		    const char **canon);
+
+/*
+ * Queue a staff reply about a job, rendered from tpl with the job's
+ * figures ({id} {recipients} {parts} {cost} {unsent} {sent}) and reason
+ * ({reason}), in the staff lane to number. In the caller's transaction.
+ * Returns the outbox id or -1.
+ */
+int64_t	broadcast_tell(const struct pass *p, const char *number,
+	    const char *tpl, const struct job *j, int unsent, int sent,
+	    const char *reason, struct dz_err *err);
+
+/*
+ * The daemon's share of jobs a staff SMS made: count one page of the
+ * oldest being counted and, when done, ask its staff number to confirm
+ * (templates.staff_broadcast_count) or say nobody is in it; expire the
+ * oldest unconfirmed one past its time. Returns 1 if there is more to do
+ * now, 0 if not, -1.
+ */
+int	broadcast_sms_step(const struct pass *p, struct dz_err *err);
 
 /* Excluded numbers of j, all reasons together. */
 int	broadcast_excluded(const struct job *j);

@@ -2,6 +2,7 @@
 /* Inbound SMS text -> command, tolerant of case, diacritics and spacing. No I/O. */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "command.h"
@@ -136,6 +137,14 @@ parse_staff(const char *text, struct command *cmd)
 	fold_token(tok, len, word, sizeof(word));
 	if (strcmp(word, "TB") == 0)
 		cmd->verb = parse_broadcast(p, cmd);
+	else if (strcmp(word, "OK") == 0 || strcmp(word, "HUY") == 0) {
+		cmd->verb = word[0] == 'O' ? STAFF_CONFIRM : STAFF_CANCEL;
+		if ((tok = next_token(&p, &len)) == NULL || len > 9 ||
+		    strspn(tok, "0123456789#") < len ||
+		    (cmd->job = strtol(tok[0] == '#' ? tok + 1 : tok, NULL, 10)) <= 0 ||
+		    next_token(&p, &len) != NULL)
+			cmd->verb = STAFF_UNKNOWN;
+	}
 	else if (strcmp(word, "SD") == 0 || strcmp(word, "TT") == 0) {
 		cmd->verb = word[0] == 'S' ? STAFF_BALANCE : STAFF_STATUS;
 		if (next_token(&p, &len) != NULL)
@@ -258,8 +267,8 @@ glued_code(const char *folded)
 	return NULL;
 }
 
-void
-command_parse(const char *text, int max_codes, struct command *cmd)
+static void
+parse(const char *text, int max_codes, bool staff, struct command *cmd)
 {
 	char folded[FOLD_MAX];
 	const char *glued;
@@ -276,10 +285,22 @@ command_parse(const char *text, int max_codes, struct command *cmd)
 		cmd->kind = CMD_EMPTY;
 		return;
 	}
-	if (parse_staff(text, cmd) || parse_codes(text, max_codes, cmd))
+	if ((staff && parse_staff(text, cmd)) || parse_codes(text, max_codes, cmd))
 		return;
 	if ((glued = glued_code(folded)) != NULL &&
 	    parse_codes(glued, max_codes, cmd))
 		return;
 	cmd->kind = parse_keyword(text, folded);
+}
+
+void
+command_parse(const char *text, int max_codes, struct command *cmd)
+{
+	parse(text, max_codes, true, cmd);
+}
+
+void
+command_parse_citizen(const char *text, int max_codes, struct command *cmd)
+{
+	parse(text, max_codes, false, cmd);
 }

@@ -24,6 +24,8 @@ enum staff_verb {
 	STAFF_BALANCE,	/* SD */
 	STAFF_STATUS,	/* TT */
 	STAFF_BROADCAST,	/* TB <audience> <text> */
+	STAFF_CONFIRM,	/* OK <job>: start a counted broadcast */
+	STAFF_CANCEL,	/* HUY <job>: cancel a broadcast */
 	STAFF_UNKNOWN,
 };
 
@@ -37,6 +39,7 @@ struct command {
 	enum staff_verb		verb;
 	char			audience[64];	/* TB: audience name as typed, lower case */
 	char			text[COMMAND_TEXT_MAX];	/* TB: the notice, original case and diacritics */
+	long			job;		/* OK, HUY: the broadcast number */
 };
 
 /*
@@ -46,5 +49,7 @@ struct command {
  * max_codes (1..COMMAND_MAX_CODES) caps how many codes are kept.
  */
 void	command_parse(const char *text, int max_codes, struct command *cmd);
+/* The same as a citizen's text: "QT ..." is not a staff command (a number not on the staff list). */
+void	command_parse_citizen(const char *text, int max_codes, struct command *cmd);
 
 #endif

@@ -58,6 +58,7 @@ static const struct conf_key keys[] = {
 	{ "privacy.owner_only", CT_BOOL, O(privacy.owner_only), .min = 0, .max = 1, .def = 0 },
 	{ "staff.pin", CT_STR, O(staff.pin), .sdef = NULL },
 	{ "staff.max_pin_failures", CT_INT, O(staff.max_pin_failures), .min = 1, .max = 100, .def = 3 },
+	{ "staff.confirm_timeout", CT_INT, O(staff.confirm_timeout), .min = 5, .max = 86400, .def = 600 },
 	{ "ussd.balance_code", CT_STR, O(ussd.balance_code), .sdef = "*101#" },
 	{ "ussd.interval", CT_INT, O(ussd.interval), .min = 0, .max = 30 * 86400, .def = 86400 },
 	{ "ussd.balance_regex", CT_STR, O(ussd.balance_regex), .sdef = "([0-9][0-9.,]*) ?(d|đ|VND)" },
@@ -99,7 +100,18 @@ static const struct conf_key keys[] = {
 	{ "templates.staff_balance", CT_STR, T(staff_balance), .sdef =
 	    "Số dư SIM: {balance} (cập nhật {age})." },
 	{ "templates.staff_unsupported", CT_STR, T(staff_unsupported), .sdef =
-	    "Lệnh không được hỗ trợ. Dùng: QT <PIN> SD | QT <PIN> TT." },
+	    "Lệnh không được hỗ trợ. Dùng: QT <PIN> SD | TT | TB <danh sách> <nội dung> | OK <số> | HUY <số>." },
+	{ "templates.staff_broadcast_count", CT_STR, T(staff_broadcast_count), .sdef =
+	    "TB #{id}: {recipients} người nhận, {parts} SMS mỗi tin, tổng {cost} SMS."
+	    " Soạn QT <PIN> OK {id} trong 10 phút để gửi, QT <PIN> HUY {id} để hủy." },
+	{ "templates.staff_broadcast_started", CT_STR, T(staff_broadcast_started), .sdef =
+	    "TB #{id}: bắt đầu gửi tới {recipients} người." },
+	{ "templates.staff_broadcast_cancelled", CT_STR, T(staff_broadcast_cancelled), .sdef =
+	    "TB #{id}: đã hủy, {unsent} tin không gửi, {sent} tin đã gửi." },
+	{ "templates.staff_broadcast_refused", CT_STR, T(staff_broadcast_refused), .sdef =
+	    "TB: {reason}." },
+	{ "templates.staff_lockout_alert", CT_STR, T(staff_lockout_alert), .sdef =
+	    "Cảnh báo: số {number} nhập sai mã PIN {failures} lần hôm nay, đã bị khóa đến hết ngày." },
 };
 
 #undef O
@@ -129,6 +141,11 @@ static const struct {
 	{ "templates.staff_denied", { NULL } },
 	{ "templates.staff_unsupported", { NULL } },
 	{ "templates.staff_status", { "queued", "sent", "failed", "signal", "balance" } },
+	{ "templates.staff_broadcast_count", { "id", "recipients", "parts", "cost" } },
+	{ "templates.staff_broadcast_started", { "id", "recipients" } },
+	{ "templates.staff_broadcast_cancelled", { "id", "unsent", "sent" } },
+	{ "templates.staff_broadcast_refused", { "reason" } },
+	{ "templates.staff_lockout_alert", { "number", "failures" } },
 };
 
 static const struct conf_key modem_keys[] = {

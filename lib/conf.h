@@ -68,6 +68,11 @@ struct conf_templates {
 	const char	*staff_status;	/* {queued} {sent} {failed} {signal} {balance} */
 	const char	*staff_balance;	/* {balance} {age} */
 	const char	*staff_unsupported;
+	const char	*staff_broadcast_count;	/* {id} {recipients} {parts} {cost} */
+	const char	*staff_broadcast_started;	/* {id} {recipients} */
+	const char	*staff_broadcast_cancelled;	/* {id} {unsent} {sent} */
+	const char	*staff_broadcast_refused;	/* {reason} */
+	const char	*staff_lockout_alert;	/* {number} {failures} */
 };
 
 struct conf {
@@ -138,6 +143,7 @@ struct conf {
 		char		 numbers[CONF_MAX_STAFF][32];	/* normalised */
 		const char	*pin;
 		int		 max_pin_failures;
+		int		 confirm_timeout;	/* s to confirm an SMS broadcast */
 	} staff;
 
 	struct {

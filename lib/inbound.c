@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broadcast.h"
 #include "command.h"
 #include "inbound.h"
 #include "phone.h"
@@ -246,6 +247,166 @@ staff_status(struct handling *j, struct dz_err *err)
 	return reply(j, j->ctx->conf->templates.staff_status, v, nitems(v), err);
 }
 
+/* A staff reply about a broadcast job, with the job's figures or a reason. */
+static int
+tell(struct handling *j, const char *tpl, const struct job *b, int unsent,
+    int sent, const char *reason, struct dz_err *err)
+{
+	if (broadcast_tell(j->ctx, j->number, tpl, b, unsent, sent, reason,
+	    err) == -1)
+		return -1;
+	j->res->replies++;
+	return 0;
+}
+
+static int
+refuse(struct handling *j, const char *reason, struct dz_err *err)
+{
+	j->res->outcome = "broadcast refused";
+	return tell(j, j->ctx->conf->templates.staff_broadcast_refused, NULL, 0,
+	    0, reason, err);
+}
+
+/* QT <PIN> TB <audience> <text>: a job to count; the count and the request for an OK follow. */
+static int
+staff_broadcast(struct handling *j, const struct command *cmd,
+    struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	const char *name;
+	char source[96], reason[256];
+	struct job b;
+	size_t len;
+	int64_t same;
+	int i;
+
+	if (broadcast_audience(c, cmd->audience, &name) == NULL) {
+		len = (size_t)snprintf(reason, sizeof(reason), "không có danh "
+		    "sách \"%s\"; có:", cmd->audience);
+		for (i = 0; i < c->records.naudiences && len < sizeof(reason); i++)
+			len += (size_t)snprintf(reason + len, sizeof(reason) - len,
+			    "%s %s", i ? "," : "", c->records.audiences[i].name);
+		if (i == 0)
+			snprintf(reason + len, sizeof(reason) - len, " (chưa có)");
+		return refuse(j, reason, err);
+	}
+	snprintf(source, sizeof(source), "sms from %s", j->number);
+	if (broadcast_prepare(j->ctx, &b, source, name, cmd->text, err) == -1) {
+		dz_strlcpy(reason, err->msg, sizeof(reason));
+		return refuse(j, reason, err);
+	}
+	if ((same = store_job_same(j->ctx->store, b.audience, b.text,
+	    j->ctx->now - BROADCAST_REPEAT_S, err)) == -1)
+		return -1;
+	if (same > 0) {
+		snprintf(reason, sizeof(reason), "nội dung này đã gửi tới %s "
+		    "trong 24 giờ qua (TB #%lld)", name, (long long)same);
+		return refuse(j, reason, err);
+	}
+	dz_strlcpy(b.staff_number, j->number, sizeof(b.staff_number));
+	if (store_job_add(j->ctx->store, &b, err) == -1)
+		return -1;
+	j->res->outcome = "broadcast being counted";
+	return 0;
+}
+
+/* The job a staff command names: 1 found, 0 refused (told why), -1. */
+static int
+staff_job(struct handling *j, long id, struct job *b, struct dz_err *err)
+{
+	char reason[96];
+	int r;
+
+	if ((r = store_job_get(j->ctx->store, id, b, err)) == -1)
+		return -1;
+	if (r == 1 && b->state != JOB_DRYRUN)
+		return 1;
+	snprintf(reason, sizeof(reason), "không có TB #%ld", id);
+	return refuse(j, reason, err) == -1 ? -1 : 0;
+}
+
+/* QT <PIN> OK <job>: start a counted job, from the number that asked, in time. */
+static int
+staff_confirm(struct handling *j, const struct command *cmd,
+    struct dz_err *err)
+{
+	char reason[128];
+	struct job b;
+	int r;
+
+	if ((r = staff_job(j, cmd->job, &b, err)) != 1)
+		return r;
+	if (b.state != JOB_CONFIRM)
+		snprintf(reason, sizeof(reason), "TB #%ld không chờ xác nhận "
+		    "(%s)", cmd->job, b.state == JOB_COLLECTING ? "đang đếm" :
+		    b.state == JOB_EXPIRED ? "đã hết hạn" : b.state ==
+		    JOB_CANCELLED ? "đã hủy" : "đã bắt đầu");
+	else if (strcmp(b.staff_number, j->number) != 0)
+		snprintf(reason, sizeof(reason), "TB #%ld chỉ số đã tạo mới xác "
+		    "nhận được", cmd->job);
+	else if (b.confirm_by < j->ctx->now)
+		snprintf(reason, sizeof(reason), "TB #%ld đã hết hạn xác nhận",
+		    cmd->job);
+	else {
+		b.state = JOB_QUEUING;
+		if (store_job_update(j->ctx->store, &b, err) == -1)
+			return -1;
+		j->res->outcome = "broadcast confirmed";
+		return tell(j, j->ctx->conf->templates.staff_broadcast_started,
+		    &b, 0, 0, NULL, err);
+	}
+	return refuse(j, reason, err);
+}
+
+/* QT <PIN> HUY <job>: cancel what of a job is not sent. */
+static int
+staff_cancel(struct handling *j, const struct command *cmd, struct dz_err *err)
+{
+	struct job_progress pr;
+	struct job b;
+	char reason[256];
+	int r, n;
+
+	if ((r = staff_job(j, cmd->job, &b, err)) != 1)
+		return r;
+	if ((n = broadcast_cancel_in(j->ctx, &b, err)) == -1) {
+		if (err->cls != DZ_EUSAGE)
+			return -1;
+		dz_strlcpy(reason, err->msg, sizeof(reason));
+		return refuse(j, reason, err);
+	}
+	if (store_job_progress(j->ctx->store, b.id, &pr, err) == -1)
+		return -1;
+	j->res->outcome = "broadcast cancelled";
+	return tell(j, j->ctx->conf->templates.staff_broadcast_cancelled, &b,
+	    n + pr.pending, pr.sent, NULL, err);
+}
+
+/* The failure that locks a staff number out: tell the other staff numbers, once. */
+static int
+alert_lockout(struct handling *j, int failures, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	char n[16], text[STORE_TEXT_MAX];
+	const struct template_var v[] = {
+		{ "number", j->number }, { "failures", n },
+	};
+	int i;
+
+	snprintf(n, sizeof(n), "%d", failures);
+	if (template_render(c->templates.staff_lockout_alert, v, nitems(v),
+	    text, sizeof(text), err) == -1)
+		return -1;
+	for (i = 0; i < c->staff.nnumbers; i++) {
+		if (strcmp(c->staff.numbers[i], j->number) == 0)
+			continue;
+		if (pass_queue_sms(j->ctx, LANE_STAFF, c->staff.numbers[i], text,
+		    0, 0, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 do_staff(struct handling *j, const struct command *cmd, struct dz_err *err)
 {
@@ -266,6 +427,10 @@ do_staff(struct handling *j, const struct command *cmd, struct dz_err *err)
 		if (store_audit_add(s, j->number, NULL, AUDIT_STAFF_DENIED, false,
 		    j->ctx->now, err) == -1)
 			return -1;
+		/* This failure locks the number out for the day: say so, once. */
+		if (fails + 1 == c->staff.max_pin_failures &&
+		    alert_lockout(j, fails + 1, err) == -1)
+			return -1;
 		return reply_plain(j, c->templates.staff_denied, err);
 	}
 	if (store_audit_add(s, j->number, NULL, AUDIT_STAFF, false, j->ctx->now,
@@ -275,6 +440,12 @@ do_staff(struct handling *j, const struct command *cmd, struct dz_err *err)
 	switch (cmd->verb) {
 	case STAFF_STATUS:
 		return staff_status(j, err);
+	case STAFF_BROADCAST:
+		return staff_broadcast(j, cmd, err);
+	case STAFF_CONFIRM:
+		return staff_confirm(j, cmd, err);
+	case STAFF_CANCEL:
+		return staff_cancel(j, cmd, err);
 	case STAFF_BALANCE: {
 		const struct template_var v[] = {
 			{ "balance", j->ctx->balance[0] ? j->ctx->balance : "?" },
@@ -344,6 +515,9 @@ handle(struct handling *j, struct dz_err *err)
 	int replies;
 
 	command_parse(j->msg->text, c->sms.max_codes, &cmd);
+	/* "QT ..." from a number not on the staff list is a citizen's text. */
+	if (cmd.kind == CMD_STAFF && !is_staff_number(c, j->number))
+		command_parse_citizen(j->msg->text, c->sms.max_codes, &cmd);
 	j->res->kind = kind_name(cmd.kind);
 	j->res->outcome = "answered";
 	if ((replies = store_outbox_count(j->ctx->store, j->number,

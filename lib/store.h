@@ -481,10 +481,11 @@ int	store_job_list(struct store *s, unsigned states, int limit,
 	    store_job_cb cb, void *arg, struct dz_err *err);
 /*
  * The oldest job in one of the states of mask: 1 found (j set), 0 none, -1.
- * For the daemon's work on jobs.
+ * from_sms: 1 only jobs a staff SMS made (a staff number is set), 0 only
+ * dossierctl's, -1 either. For the daemon's work on jobs.
  */
-int	store_job_next(struct store *s, unsigned states, struct job *j,
-	    struct dz_err *err);
+int	store_job_next(struct store *s, unsigned states, int from_sms,
+	    struct job *j, struct dz_err *err);
 /*
  * A job with the same audience and text created since `since` and not
  * cancelled, expired, abandoned or a dry run: its id, 0 none, -1.

@@ -318,11 +318,12 @@ store_job_list(struct store *s, unsigned states, int limit, store_job_cb cb,
 }
 
 int
-store_job_next(struct store *s, unsigned states, struct job *j,
+store_job_next(struct store *s, unsigned states, int from_sms, struct job *j,
     struct dz_err *err)
 {
 	static const char sql[] = "SELECT " JOB_COLUMNS " FROM broadcasts"
-	    " WHERE instr(?1, ',' || state || ',') > 0 ORDER BY id LIMIT 1";
+	    " WHERE instr(?1, ',' || state || ',') > 0 AND (?2 < 0"
+	    " OR (staff_number IS NOT NULL) = ?2) ORDER BY id LIMIT 1";
 	sqlite3_stmt *st;
 	char set[160];
 	int r;
@@ -331,6 +332,7 @@ store_job_next(struct store *s, unsigned states, struct job *j,
 	if ((st = store_prep(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, set, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, from_sms);
 	if ((r = store_row(s, st, "broadcast next", err)) == 1) {
 		read_job(st, j);
 		sqlite3_reset(st);

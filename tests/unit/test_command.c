@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/command.c: keywords, codes, staff commands. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -172,8 +173,17 @@ static const struct {
 	const char	*pin;
 	enum staff_verb	 verb;
 	const char	*audience;
-	const char	*text;
+	const char	*text;	/* TB: the notice; OK, HUY: the job number */
 } staff[] = {
+	{ "QT 1234 OK 12", "1234", STAFF_CONFIRM, "", "12" },
+	{ "qt 1234 ok #7", "1234", STAFF_CONFIRM, "", "7" },
+	{ "QT 1234 HUY 3", "1234", STAFF_CANCEL, "", "3" },
+	{ "QT 1234 Hủy 3", "1234", STAFF_CANCEL, "", "3" },
+	{ "QT 1234 OK", "1234", STAFF_UNKNOWN, "", "" },
+	{ "QT 1234 OK 12 13", "1234", STAFF_UNKNOWN, "", "" },
+	{ "QT 1234 OK abc", "1234", STAFF_UNKNOWN, "", "" },
+	{ "QT 1234 OK 0", "1234", STAFF_UNKNOWN, "", "" },
+	{ "QT 1234 HUY 1234567890", "1234", STAFF_UNKNOWN, "", "" },
 	{ "QT 1234 SD", "1234", STAFF_BALANCE, "", "" },
 	{ "qt 1234 sd", "1234", STAFF_BALANCE, "", "" },
 	{ "  Qt  9876   Sd. ", "9876", STAFF_BALANCE, "", "" },
@@ -213,11 +223,20 @@ test_staff(void)
 			CHECK_STR(cmd.audience, staff[i].audience);
 			CHECK_STR(cmd.text, staff[i].text);
 		}
+		if (staff[i].verb == STAFF_CONFIRM || staff[i].verb == STAFF_CANCEL)
+			CHECK_INT(cmd.job, atol(staff[i].text));
 		CHECK_INT(cmd.ncodes, 0);
 	}
 	/* "QT" must be a word of its own. */
 	command_parse("QT1234 SD", 5, &cmd);
 	CHECK_INT(cmd.kind, CMD_BAD_SYNTAX);
+	/* As a citizen's text: no staff command, the citizen's meaning. */
+	command_parse_citizen("QT 1234 TT", 5, &cmd);
+	CHECK_INT(cmd.kind, CMD_BAD_SYNTAX);
+	command_parse_citizen("QT 000.00.12.H39-240824-0001", 5, &cmd);
+	CHECK_INT(cmd.kind, CMD_LOOKUP);
+	command_parse_citizen("HD", 5, &cmd);
+	CHECK_INT(cmd.kind, CMD_HELP);
 }
 
 int

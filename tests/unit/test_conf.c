@@ -466,6 +466,9 @@ test_sample(void)
 	SAME(help); SAME(too_many); SAME(opt_out); SAME(opt_in);
 	SAME(rate_limited); SAME(notice); SAME(reminder); SAME(staff_denied);
 	SAME(staff_status); SAME(staff_balance); SAME(staff_unsupported);
+	SAME(staff_broadcast_count); SAME(staff_broadcast_started);
+	SAME(staff_broadcast_cancelled); SAME(staff_broadcast_refused);
+	SAME(staff_lockout_alert);
 #undef SAME
 	conf_fini(&d);
 	conf_fini(&c);
