@@ -15,7 +15,8 @@ sh "$top_srcdir/etc/demo/make-records.sh" "$D/records.db" 3000 || exit 1
 cat > "$D/dossierd.conf" <<CONF
 # Demo configuration: Gammu's dummy modem (a directory), the sample records database.
 modems = ( { name = "demo"; device = "$D/dummy"; connection = "none"; model = "dummy"; poll_interval = 1; } );
-records = { path = "$D/records.db"; };
+records = { path = "$D/records.db";
+  audiences = { waiting = "SELECT phone FROM dossiers WHERE status = 9 AND notify_sms = 1"; }; };
 state = { path = "$D/state.db"; };
 sms = { charset = "ascii"; per_minute = 600; };
 # The demo sends its ready notices at any hour (the default window is 07:30-21:00).
@@ -71,6 +72,20 @@ echo "    last notices.backfill_days days), e.g.:"
 q "SELECT number, text FROM outbox WHERE lane = 2 ORDER BY id LIMIT 2" |
     while IFS='|' read -r to body; do printf '  gateway -> %s:  %s\n' "$to" "$body"; done
 echo "  ($(q "SELECT count(*) FROM notices WHERE outcome = 'queued'") queued, $(q "SELECT count(*) FROM outbox WHERE lane = 2 AND state = 'sent'") sent so far, $(q "SELECT count(*) FROM notices WHERE outcome LIKE 'skipped%'") skipped: no consent or no mobile number)"
+echo
+echo "=== A staff broadcast to everyone with a result waiting: the dry run, then the real one ==="
+BTEXT="Bộ phận một cửa nghỉ ngày 02/09. Kết quả hồ sơ của ông/bà vẫn được giữ. Xin cảm ơn."
+echo "\$ dossierctl broadcast --audience waiting --text \"$BTEXT\" --dry-run"
+"$DOSSIERCTL" -c "$D/dossierd.conf" broadcast --audience waiting --text "$BTEXT" --dry-run || exit 1
+echo "\$ dossierctl broadcast --audience waiting --text \"...\" --yes"
+"$DOSSIERCTL" -c "$D/dossierd.conf" broadcast --audience waiting --text "$BTEXT" --yes || exit 1
+job=$(q "SELECT max(id) FROM broadcasts")
+wait_for 90 "[ \"\$(q \"SELECT count(*) FROM outbox WHERE broadcast_id = $job AND state IN ('queued', 'retry', 'sending')
+    AND next_at <= strftime('%s', 'now')\")\" = 0 ]" ||
+    echo "demo: the broadcast is still being sent; see $D/dossierd.log" >&2
+echo "\$ dossierctl broadcast --list"
+"$DOSSIERCTL" -c "$D/dossierd.conf" broadcast --list
+echo "  (each recipient once: $(q "SELECT count(*) FROM outbox WHERE broadcast_id = $job AND state = 'sent'") sent to $(q "SELECT count(DISTINCT number) FROM outbox WHERE broadcast_id = $job AND state = 'sent'") distinct numbers; over a number's daily cap: held to tomorrow)"
 echo
 "$DOSSIERCTL" -c "$D/dossierd.conf" status
 kill -TERM $pid
