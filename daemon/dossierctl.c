@@ -2,6 +2,7 @@
 /* dossierctl: staff and admin command line; talks to dossierd only through the state database. */
 #include <sys/stat.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include "policy.h"
 #include "store.h"
 #include "text.h"
+#include "ussd.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/dossierd/dossierd.conf"
 
@@ -31,6 +33,7 @@ ctl_usage(void)
 	    "  broadcast (--audience NAME | --numbers FILE)\n"
 	    "            (--text TEXT | --text-file FILE) [--dry-run] [--yes] [--force]\n"
 	    "  broadcast --list [--json] | --show ID [--json] | --cancel ID\n"
+	    "  ussd CODE [--timeout S]         run a USSD code through the daemon\n"
 	    "  queue [--failed] [--lane L]     list waiting (or failed) messages\n"
 	    "  retry ID                        queue a failed message again\n"
 	    "  optout --list | --add N | --remove N\n"
@@ -138,9 +141,39 @@ count_today(struct ctl *c, time_t since, struct today *t)
 	t->skip_old = lc.outcome[NOTICE_SKIP_OLD];
 }
 
+/* The SIM's last balance reading as status shows it. */
+struct sim {
+	bool			 any;		/* a reading exists */
+	bool			 parsed_any;	/* and one was understood */
+	struct balance_reading	 last;		/* the newest reading */
+	struct balance_reading	 good;		/* the newest understood */
+	long			 days_left;	/* of validity, if known */
+};
+
+static void
+read_sim(struct ctl *c, struct sim *sim)
+{
+	struct dz_err err;
+	struct pass p;
+	long vday;
+	int r;
+
+	memset(sim, 0, sizeof(*sim));
+	if ((r = store_balance_last(c->store, false, &sim->last, &err)) == -1 ||
+	    (r == 1 && store_balance_last(c->store, true, &sim->good, &err) == -1))
+		die(c, err.msg);
+	sim->any = r == 1;
+	sim->parsed_any = sim->any && sim->good.at > 0;
+	pass_init(&p, &c->conf, c->store, NULL, time(NULL));
+	sim->days_left = LONG_MIN;
+	if (sim->parsed_any && policy_parse_day(sim->good.validity, &vday) == 0)
+		sim->days_left = vday - p.today;
+}
+
 static void
 status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
-    struct today *t, const char *balance, const char *balance_at)
+    struct today *t, const char *balance, const char *balance_at,
+    const struct sim *sim)
 {
 	int i;
 
@@ -177,7 +210,45 @@ status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
 	ctl_json_str(balance);
 	printf(",\"balance_at\":");
 	ctl_json_str(balance_at);
+	if (sim->parsed_any) {
+		printf(",\"balance_vnd\":%lld,\"balance_read_at\":%lld,"
+		    "\"balance_age_s\":%lld,\"validity\":", sim->good.balance,
+		    (long long)sim->good.at, (long long)(time(NULL) - sim->good.at));
+		ctl_json_str(sim->good.validity);
+		if (sim->days_left != LONG_MIN)
+			printf(",\"validity_days_left\":%ld", sim->days_left);
+	}
+	if (sim->any && !sim->last.parsed) {
+		printf(",\"balance_unparsed_reply\":");
+		ctl_json_str(sim->last.raw);
+	}
 	printf("}\n");
+}
+
+static void
+print_sim(const struct sim *sim)
+{
+	char when[32], shown[64];
+	long age;
+
+	if (!sim->parsed_any)
+		printf("SIM balance: unknown%s\n", sim->any ? "" :
+		    " (no USSD balance reading yet)");
+	else {
+		ussd_format_vnd(sim->good.balance, shown, sizeof(shown));
+		ctl_fmt_time(sim->good.at, when, sizeof(when));
+		age = (long)(time(NULL) - sim->good.at);
+		printf("SIM balance: %s", shown);
+		if (sim->good.validity[0] != '\0')
+			printf(", valid until %s (%ld day%s left)",
+			    sim->good.validity, sim->days_left,
+			    sim->days_left == 1 ? "" : "s");
+		printf("; read %s (%ld %s ago)\n", when, age < 7200 ? age / 60 :
+		    age / 3600, age < 7200 ? "min" : "h");
+	}
+	if (sim->any && !sim->last.parsed)
+		printf("  the last balance reply was not understood: %s\n",
+		    sim->last.raw);
 }
 
 static int
@@ -189,6 +260,7 @@ cmd_status(struct ctl *c)
 	struct dz_err err;
 	char when[32], upd[32], balance[64] = "", balance_at[32] = "";
 	struct pass day;
+	struct sim sim;
 	time_t since;
 	int i, n;
 
@@ -198,12 +270,13 @@ cmd_status(struct ctl *c)
 	    store_outbox_summary(c->store, since, &sum, &err) == -1)
 		die(c, err.msg);
 	count_today(c, since, &t);
+	read_sim(c, &sim);
 	if (store_meta_get(c->store, "balance", balance, sizeof(balance),
 	    &err) == -1 || store_meta_get(c->store, "balance_at", balance_at,
 	    sizeof(balance_at), &err) == -1)
 		die(c, err.msg);
 	if (c->json) {
-		status_json(ms, n, &sum, &t, balance, balance_at);
+		status_json(ms, n, &sum, &t, balance, balance_at, &sim);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -234,8 +307,7 @@ cmd_status(struct ctl *c)
 	    "before the backfill window\n", t.notices_sent, t.reminders_sent,
 	    t.notices_waiting, t.notices_held, t.skip_consent, t.skip_phone,
 	    t.skip_optout, t.skip_old);
-	printf("SIM balance: %s%s%s%s\n", balance[0] ? balance : "unknown",
-	    balance_at[0] ? " (" : "", balance_at, balance_at[0] ? ")" : "");
+	print_sim(&sim);
 	return 0;
 }
 
@@ -352,6 +424,77 @@ cmd_optout(struct ctl *c, int argc, char **argv)
 	else
 		printf("%s %s\n", num, n > 0 ? "opted in again" :
 		    "was not opted out");
+	return 0;
+}
+
+/* Whether the daemon runs a ready modem now: NULL if so, else why not. */
+static const char *
+daemon_ready(struct ctl *c, char *why, size_t whysz)
+{
+	struct modem_status ms[CONF_MAX_MODEMS];
+	struct dz_err err;
+	time_t now = time(NULL);
+	char state[16] = "";
+	int i, n, fresh = 0;
+
+	if ((n = store_modem_list(c->store, ms, CONF_MAX_MODEMS, &err)) == -1 ||
+	    store_meta_get(c->store, "daemon", state, sizeof(state), &err) == -1)
+		die(c, err.msg);
+	if (strcmp(state, "running") != 0) {
+		snprintf(why, whysz, "dossierd is not running (systemctl start "
+		    "dossierd)");
+		return why;
+	}
+	for (i = 0; i < n; i++) {
+		if (ms[i].updated_at < now - 60)
+			continue;
+		fresh++;
+		if (strcmp(ms[i].state, "ready") == 0)
+			return NULL;
+	}
+	if (fresh == 0)
+		snprintf(why, whysz, "dossierd is not answering: it has not "
+		    "reported for a minute (killed? see journalctl -u dossierd)");
+	else
+		snprintf(why, whysz, "no modem is ready: %s is %s%s%s", ms[0].name,
+		    ms[0].state, ms[0].last_error[0] ? ": " : "", ms[0].last_error);
+	return why;
+}
+
+static int
+cmd_ussd(struct ctl *c, const char *code, const char *timeout)
+{
+	struct ussd_req r;
+	struct dz_err err;
+	char why[256];
+	time_t now = time(NULL), end;
+	long t = timeout ? strtol(timeout, NULL, 10) : c->conf.ussd.timeout;
+	int64_t id;
+	int n;
+
+	if (daemon_ready(c, why, sizeof(why)) != NULL)
+		die(c, why);
+	if (store_ussd_add(c->store, code, "dossierctl", now, now + t, &id,
+	    &err) == -1)
+		die(c, err.msg);
+	/* The daemon runs it between sends; it may wait for one to finish. */
+	end = now + t + c->conf.ussd.timeout + 5;
+	for (;;) {
+		if ((n = store_ussd_get(c->store, id, &r, &err)) != 1)
+			die(c, n == -1 ? err.msg : "the request disappeared");
+		if (r.state == USSD_REQ_DONE || r.state == USSD_REQ_FAILED)
+			break;
+		if (time(NULL) > end)
+			ctl_die(c, "no answer from dossierd within %ld s (request "
+			    "#%lld is %s)", (long)(end - now), (long long)id,
+			    r.state == USSD_REQ_QUEUED ? "still queued" : "running");
+		usleep(200000);
+	}
+	if (r.state == USSD_REQ_FAILED)
+		ctl_die(c, "%s", r.error);
+	printf("%s\n", r.reply);
+	if (strcmp(r.status, "done") != 0)
+		fprintf(stderr, "dossierctl: (USSD session: %s)\n", r.status);
 	return 0;
 }
 
@@ -517,6 +660,12 @@ check_usage(const char *cmd, int argc, char **argv)
 			usage();
 	} else if (strcmp(cmd, "broadcast") == 0) {
 		ctl_broadcast_check_usage(argc, argv);
+	} else if (strcmp(cmd, "ussd") == 0) {
+		if (!(argc == 1 || (argc == 3 && strcmp(argv[1], "--timeout") == 0 &&
+		    strtol(argv[2], NULL, 10) >= 5 && strtol(argv[2], NULL, 10) <= 300)) ||
+		    strspn(argv[0], "*#0123456789+") != strlen(argv[0]) ||
+		    argv[0][0] == '\0' || strlen(argv[0]) > 30)
+			usage();
 	} else if (strcmp(cmd, "status") == 0) {
 		for (i = 0; i < argc; i++)
 			if (strcmp(argv[i], "--json") != 0)
@@ -552,6 +701,8 @@ run(struct ctl *c, const char *cmd, int argc, char **argv)
 		return cmd_optout(c, argc, argv);
 	if (strcmp(cmd, "broadcast") == 0)
 		return ctl_broadcast(c, argc, argv);
+	if (strcmp(cmd, "ussd") == 0)
+		return cmd_ussd(c, argv[0], argc == 3 ? argv[2] : NULL);
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--failed") == 0)
 			failed = true;

@@ -18,6 +18,7 @@
 #include "sdnotify.h"
 #include "store.h"
 #include "text.h"
+#include "ussd_watch.h"
 
 #define TICK_IDLE_MS		500	/* how often an idle loop looks at modems */
 #define HOUSEKEEPING_MS		15000
@@ -25,6 +26,7 @@
 #define BACKOFF_MAX		300
 #define INBOUND_BATCH		20
 #define BROADCAST_IDLE_MS	5000	/* how often to look for broadcast work */
+#define USSD_POLL_MS		100	/* how soon to look for a USSD answer */
 #define BROADCAST_ABANDON_S	3600	/* a collection not finished by then was interrupted */
 
 struct gateway {
@@ -44,6 +46,7 @@ struct gateway {
 	char		 notices_error[256];
 	int64_t		 next_broadcast;
 	char		 broadcast_error[256];
+	struct ussd_watch ussd;
 };
 
 /* What part_sent_cb needs. */
@@ -257,7 +260,9 @@ inbound_step(struct gateway *g, int64_t now)
 		pass_start(g, &ctx);
 		ctx.after_id = after;
 		if ((r = store_meta_get(g->store, "balance", ctx.balance,
-		    sizeof(ctx.balance), &err)) != -1)
+		    sizeof(ctx.balance), &err)) != -1 &&
+		    (r = store_meta_get(g->store, "balance_at", ctx.balance_at,
+		    sizeof(ctx.balance_at), &err)) != -1)
 			r = inbound_handle_next(&ctx, &res, &err);
 		if (r == 0)
 			break;
@@ -373,6 +378,32 @@ open_lanes(const struct conf *c, time_t now)
 	return LANES_ANSWERS;
 }
 
+/*
+ * USSD on m: the answer to the request in flight, or dial the next one as
+ * its own guarded step, never inside a send. Returns true while an answer
+ * is awaited (the tick then comes back soon to read it).
+ */
+static bool
+ussd_step(struct gateway *g, struct modem *m)
+{
+	enum modem_class cls;
+
+	if (ussd_poll(g->store, g->conf, m) == 1)
+		return true;
+	if (m->state != MODEM_READY)
+		return false;
+	guard(m, m->conf.step_timeout);
+	if (!ussd_dial(g->store, g->conf, m, &cls)) {
+		loop_guard_disarm();
+		return false;
+	}
+	if (unguard(m, m->conf.step_timeout))
+		cls = MODEM_RESET;
+	if (cls == MODEM_RESET)
+		modem_fail(g, m);
+	return m->ussd_req != 0;
+}
+
 /* Commit each part the network confirmed as it is confirmed. */
 static void
 part_sent_cb(void *arg, const struct sent_part *p)
@@ -431,6 +462,7 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 	}
 	if (r == -1)
 		log_warnx("%s", err.msg);
+	ussd_after_send(&g->ussd, g->store, c, o->cls == MODEM_OK, o->cms > 0);
 	if (o->cls == MODEM_RESET) {
 		dz_strlcpy(m->last_error, o->error, sizeof(m->last_error));
 		modem_fail(g, m);
@@ -530,6 +562,10 @@ tick_cb(struct timer *t)
 	notices_step(g, loop_now());
 	if (broadcast_step(g, loop_now()))
 		next = 0;
+	ussd_schedule(&g->ussd, g->store, g->conf, loop_now());
+	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
+		if (ussd_step(g, &g->modems[i]) && next > USSD_POLL_MS)
+			next = USSD_POLL_MS;
 	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
 		busy |= send_step(g, &g->modems[i], loop_now());
 	if (loop_now() >= g->next_housekeeping) {
@@ -577,6 +613,8 @@ open_databases(struct gateway *g)
 	if (n > 0)
 		log_warnx("outbox: %d message(s) were in flight at the last stop: "
 		    "replies queued again, notices and broadcasts marked uncertain", n);
+	if ((n = store_ussd_recover(g->store, time(NULL), &err)) == -1)
+		fatalx("%s", err.msg);
 	if ((g->records = records_new(g->conf->records.path,
 	    g->conf->records.busy_timeout)) == NULL)
 		fatalx("records: out of memory");
@@ -586,12 +624,14 @@ struct gateway *
 gateway_new(struct conf *conf)
 {
 	struct gateway *g;
+	struct dz_err err;
 	int i;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		fatalx("gateway: out of memory");
 	g->conf = conf;
 	open_databases(g);
+	ussd_watch_init(&g->ussd);
 	g->nmodems = conf->nmodems;
 	for (i = 0; i < g->nmodems; i++) {
 		modem_init(&g->modems[i], &conf->modems[i]);
@@ -604,6 +644,8 @@ gateway_new(struct conf *conf)
 		timer_arm(&g->watchdog, g->watchdog_ms / 2);
 	}
 	g->last_progress = loop_now();
+	if (store_meta_set(g->store, "daemon", "running", &err) == -1)
+		log_warnx("%s", err.msg);
 	sd_notify_send("READY=1\nSTATUS=answering SMS");
 	log_info("dossierd: started with %d modem(s), records %s", g->nmodems,
 	    conf->records.path);
@@ -655,9 +697,12 @@ gateway_reload(struct gateway *g)
 void
 gateway_free(struct gateway *g)
 {
+	struct dz_err err;
 	int i;
 
 	sd_notify_send("STOPPING=1");
+	if (store_meta_set(g->store, "daemon", "stopped", &err) == -1)
+		log_warnx("%s", err.msg);
 	for (i = 0; i < g->nmodems; i++) {
 		modem_close(&g->modems[i]);
 		g->modems[i].state = MODEM_DOWN;

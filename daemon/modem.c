@@ -135,8 +135,17 @@ modem_classify(enum modem_op op, GSM_Error e, int cms)
 		break;
 	case MODEM_OP_ENCODE:
 		return MODEM_GIVEUP;
-	case MODEM_OP_SEND:
 	case MODEM_OP_USSD:
+		if (e == ERR_NETWORK_ERROR || e == ERR_NOTSUPPORTED)
+			return MODEM_GIVEUP;	/* +CUSD: 4 and the like */
+		/*
+		 * libgammu reads +CUSD: 5 (the network timed out) as a timeout:
+		 * a result, not a broken modem (the next step would see that).
+		 */
+		if (e == ERR_TIMEOUT)
+			return MODEM_RETRY;
+		/* FALLTHROUGH */
+	case MODEM_OP_SEND:
 		if (e == ERR_INVALIDDATA)
 			return MODEM_GIVEUP;
 		break;
@@ -181,7 +190,14 @@ incoming_ussd_cb(GSM_StateMachine *sm, GSM_USSDMessage *ussd, void *arg)
 
 	(void)sm;
 	EncodeUTF8(buf, ussd->Text);
+	if (!m->ussd_waiting) {
+		/* Network-initiated (or late): noted, nobody waits for it. */
+		log_info("modem: %s: USSD from the network (status %d): %s",
+		    m->name, (int)ussd->Status, buf);
+		return;
+	}
 	dz_strlcpy(m->ussd, buf, sizeof(m->ussd));
+	m->ussd_status = (int)ussd->Status;
 	m->ussd_done = true;
 }
 
@@ -619,6 +635,7 @@ send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
 		return PART_UNANSWERED;
 	}
 	if (m->send_status != 0) {
+		out->cms = m->send_status;
 		out->cls = modem_classify(MODEM_OP_SEND, ERR_NONE, m->send_status);
 		snprintf(out->error, sizeof(out->error), "network refused: "
 		    "+CMS ERROR %d%s", m->send_status, out->cls == MODEM_GIVEUP ?
@@ -842,30 +859,68 @@ modem_refresh(struct modem *m)
 }
 
 enum modem_class
-modem_ussd(struct modem *m, const char *code, char *out, size_t outsz,
-    int timeout_ms)
+modem_ussd_dial(struct modem *m, const char *code, char *errbuf, size_t errsz)
 {
 	char dial[64];
-	int64_t deadline = loop_now() + timeout_ms;
 	GSM_Error e;
 
+	if (m->sm == NULL || m->state != MODEM_READY) {
+		snprintf(errbuf, errsz, "modem not ready");
+		return MODEM_RESET;
+	}
 	snprintf(dial, sizeof(dial), "%s", code);
 	m->ussd_done = false;
 	m->ussd[0] = '\0';
+	m->ussd_waiting = true;
+	/* The answer can reach the callback before GSM_DialService returns. */
 	if ((e = GSM_DialService(m->sm, dial)) != ERR_NONE) {
-		snprintf(out, outsz, "USSD %s: %s", code, GSM_ErrorString(e));
+		m->ussd_waiting = false;
+		/* libgammu reads +CUSD: 4 (not supported) as a network error. */
+		snprintf(errbuf, errsz, "%s", e == ERR_NETWORK_ERROR ?
+		    "the network refused it or does not support it (+CUSD: 4)" :
+		    e == ERR_TIMEOUT ? "the network timed out (+CUSD: 5)" :
+		    GSM_ErrorString(e));
 		return modem_classify(MODEM_OP_USSD, e, 0);
 	}
-	while (!m->ussd_done && loop_now() < deadline && GSM_IsConnected(m->sm)) {
-		if (loop_wait_readable(m->fd, m->fd >= 0 ? 1000 : 20) == -1)
-			break;
-		GSM_ReadDevice(m->sm, FALSE);
-	}
-	if (!m->ussd_done) {
-		snprintf(out, outsz, "USSD %s: no answer within %d s", code,
-		    timeout_ms / 1000);
-		return modem_classify(MODEM_OP_USSD_WAIT, ERR_TIMEOUT, 0);
+	return MODEM_OK;
+}
+
+int
+modem_ussd_result(struct modem *m, char *out, size_t outsz, char *status,
+    size_t statussz, enum modem_class *cls)
+{
+	dz_strlcpy(status, "", statussz);
+	if (!m->ussd_done)
+		return 0;
+	m->ussd_waiting = false;
+	*cls = MODEM_OK;
+	switch (m->ussd_status) {
+	case USSD_NotSupported:
+		snprintf(out, outsz, "the network does not support this code "
+		    "(+CUSD: 4)");
+		*cls = MODEM_GIVEUP;
+		return 1;
+	case USSD_Timeout:
+		snprintf(out, outsz, "the network timed out (+CUSD: 5)");
+		*cls = MODEM_RETRY;
+		return 1;
+	case USSD_ActionNeeded:
+		dz_strlcpy(status, "menu", statussz);
+		break;
+	case USSD_AnotherClient:
+		dz_strlcpy(status, "another client", statussz);
+		break;
+	default:
+		dz_strlcpy(status, "done", statussz);
+		break;
 	}
 	snprintf(out, outsz, "%s", m->ussd);
-	return MODEM_OK;
+	return 1;
+}
+
+void
+modem_ussd_forget(struct modem *m)
+{
+	m->ussd_waiting = false;
+	m->ussd_done = false;
 }

@@ -74,8 +74,12 @@ struct modem {
 	int			 send_status;
 	int			 send_mr;	/* the network's message reference */
 	/* USSD answer, written by libgammu's callback */
+	bool			 ussd_waiting;	/* a request of ours is out */
+	int64_t			 ussd_req;	/* its state-database id, 0 none */
+	int64_t			 ussd_deadline;	/* monotonic ms: no answer, give up */
 	bool			 ussd_done;
-	char			 ussd[512];
+	int			 ussd_status;	/* GSM_USSDStatus of the answer */
+	char			 ussd[640];
 };
 
 /* Why a guarded call was cut short (struct modem's aborted). */
@@ -92,6 +96,7 @@ struct send_outcome {
 	bool		 stopped;	/* a stop request ended it: at a part
 					   boundary (the rest can follow), or at
 					   its grace's end (then uncertain) */
+	int		 cms;		/* the network refused a part: +CMS ERROR code */
 	char		 error[256];
 };
 
@@ -129,9 +134,25 @@ enum modem_class modem_send(struct modem *m, const struct out_msg *msg,
 	    bool ucs2, modem_sent_cb cb, void *arg, struct send_outcome *out);
 /* Refresh signal, network and operator. */
 enum modem_class modem_refresh(struct modem *m);
-/* Dial a USSD code and wait up to timeout_ms for the answer (UTF-8). */
-enum modem_class modem_ussd(struct modem *m, const char *code, char *out,
-	    size_t outsz, int timeout_ms);
+/*
+ * Dial a USSD code (one bounded step). The answer arrives later, while
+ * libgammu reads the port (modem_pump, or the wait of a send): SMS go on
+ * meanwhile. MODEM_OK, or errbuf says why not (classified).
+ */
+enum modem_class modem_ussd_dial(struct modem *m, const char *code,
+	    char *errbuf, size_t errsz);
+/*
+ * The answer to the code dialled: 0 none yet; 1 and *cls: MODEM_OK, out
+ * is the answer (UTF-8, decoded by libgammu from GSM-7, UCS-2 or the
+ * packed hex of some firmwares) and status the session's state ("done",
+ * "menu": it asks for input, left unanswered, "another client");
+ * MODEM_GIVEUP the code is not supported (+CUSD: 4), MODEM_RETRY the
+ * network timed out (+CUSD: 5), out saying so.
+ */
+int	modem_ussd_result(struct modem *m, char *out, size_t outsz,
+	    char *status, size_t statussz, enum modem_class *cls);
+/* Stop waiting for an answer (a late one is then logged as unsolicited). */
+void	modem_ussd_forget(struct modem *m);
 const char	*modem_state_name(enum modem_state s);
 /*
  * For loop_guard_arm: called from a signal handler when a modem call

@@ -61,8 +61,11 @@ static const struct conf_key keys[] = {
 	{ "staff.confirm_timeout", CT_INT, O(staff.confirm_timeout), .min = 5, .max = 86400, .def = 600 },
 	{ "ussd.balance_code", CT_STR, O(ussd.balance_code), .sdef = "*101#" },
 	{ "ussd.interval", CT_INT, O(ussd.interval), .min = 0, .max = 30 * 86400, .def = 86400 },
-	{ "ussd.balance_regex", CT_STR, O(ussd.balance_regex), .sdef = "([0-9][0-9.,]*) ?(d|đ|VND)" },
+	{ "ussd.balance_regex", CT_STR, O(ussd.balance_regex), .sdef = NULL },
 	{ "ussd.low_balance", CT_LONG, O(ussd.low_balance), .min = 0, .max = 100000000, .def = 10000 },
+	{ "ussd.timeout", CT_INT, O(ussd.timeout), .min = 5, .max = 90, .def = 30 },
+	{ "ussd.check_after_sends", CT_INT, O(ussd.check_after_sends), .min = 0, .max = 100000, .def = 200 },
+	{ "ussd.expiry_warn_days", CT_INT, O(ussd.expiry_warn_days), .min = 0, .max = 365, .def = 7 },
 	{ "templates.reply", CT_STR, T(reply), .sdef =
 	    "Hồ sơ {code}: {status}. Hẹn trả: {due}. Nơi nhận: {office}." },
 	{ "templates.reply_owner", CT_STR, T(reply_owner), .sdef =
@@ -112,6 +115,10 @@ static const struct conf_key keys[] = {
 	    "TB: {reason}." },
 	{ "templates.staff_lockout_alert", CT_STR, T(staff_lockout_alert), .sdef =
 	    "Cảnh báo: số {number} nhập sai mã PIN {failures} lần hôm nay, đã bị khóa đến hết ngày." },
+	{ "templates.low_balance_alert", CT_STR, T(low_balance_alert), .sdef =
+	    "Cảnh báo dossierd: số dư SIM {modem} còn {balance}, dưới mức {low}. Cần nạp thêm để tiếp tục trả lời tin nhắn." },
+	{ "templates.expiry_alert", CT_STR, T(expiry_alert), .sdef =
+	    "Cảnh báo dossierd: SIM {modem} hết hạn sử dụng ngày {validity} (còn {days} ngày). Cần nạp thẻ để giữ số." },
 };
 
 #undef O
@@ -146,6 +153,8 @@ static const struct {
 	{ "templates.staff_broadcast_cancelled", { "id", "unsent", "sent" } },
 	{ "templates.staff_broadcast_refused", { "reason" } },
 	{ "templates.staff_lockout_alert", { "number", "failures" } },
+	{ "templates.low_balance_alert", { "balance", "low", "modem" } },
+	{ "templates.expiry_alert", { "validity", "days", "modem" } },
 };
 
 static const struct conf_key modem_keys[] = {
@@ -650,10 +659,14 @@ validate(struct conf *c, struct dz_err *err)
 			return key_error(c, keys[i].path, err, msg);
 		}
 	}
-	if (regcomp(&re, c->ussd.balance_regex, REG_EXTENDED) != 0)
+	if (c->ussd.balance_regex == NULL)
+		c->ussd.balance_regex = "";	/* the built-in reading */
+	else if (*c->ussd.balance_regex == '\0' ||
+	    regcomp(&re, c->ussd.balance_regex, REG_EXTENDED) != 0)
 		return key_error(c, "ussd.balance_regex", err, "ussd.balance_regex "
 		    "is not a valid extended regular expression");
-	regfree(&re);
+	else
+		regfree(&re);
 	if (c->sms.retry_max < c->sms.retry_initial)
 		return key_error(c, "sms.retry_max", err,
 		    "sms.retry_max is below sms.retry_initial");

@@ -73,6 +73,8 @@ struct conf_templates {
 	const char	*staff_broadcast_cancelled;	/* {id} {unsent} {sent} */
 	const char	*staff_broadcast_refused;	/* {reason} */
 	const char	*staff_lockout_alert;	/* {number} {failures} */
+	const char	*low_balance_alert;	/* {balance} {low} {modem} */
+	const char	*expiry_alert;	/* {validity} {days} {modem} */
 };
 
 struct conf {
@@ -151,6 +153,9 @@ struct conf {
 		int		 interval;	/* s, 0 = never */
 		const char	*balance_regex;
 		long		 low_balance;
+		int		 timeout;	/* s to wait for an answer */
+		int		 check_after_sends;	/* 0 = never */
+		int		 expiry_warn_days;
 	} ussd;
 };
 

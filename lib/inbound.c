@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Handling of one received SMS: command, limits, lookups, replies queued, all in one transaction. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "broadcast.h"
@@ -447,11 +448,16 @@ do_staff(struct handling *j, const struct command *cmd, struct dz_err *err)
 	case STAFF_CANCEL:
 		return staff_cancel(j, cmd, err);
 	case STAFF_BALANCE: {
+		char age[32] = "?";
+		time_t at = (time_t)atoll(j->ctx->balance_at);
+		struct tm tm;
 		const struct template_var v[] = {
 			{ "balance", j->ctx->balance[0] ? j->ctx->balance : "?" },
-			{ "age", "" },
+			{ "age", age },
 		};
 
+		if (at > 0 && localtime_r(&at, &tm) != NULL)
+			strftime(age, sizeof(age), "%H:%M %d/%m", &tm);
 		return reply(j, c->templates.staff_balance, v, nitems(v), err);
 	}
 	default:

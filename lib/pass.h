@@ -18,6 +18,7 @@ struct pass {
 	time_t			 day_start;	/* local midnight of now */
 	long			 today;		/* local day number (policy_tm_day) */
 	char			 balance[64];	/* last known SIM balance, for staff SD */
+	char			 balance_at[24];	/* when it was read: Unix time, "" never */
 	int64_t			 after_id;	/* inbox: handle only messages with a larger id */
 };
 

@@ -110,6 +110,21 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (broadcast_id, number)) WITHOUT ROWID;"
 	"CREATE INDEX broadcast_to_pending ON broadcast_to(broadcast_id, seq)"
 	"  WHERE outbox_id IS NULL;",
+
+	/* 5: USSD requests (dossierctl ussd, balance checks) and balance readings. */
+	"CREATE TABLE ussd ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL, source TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"		/* queued, running, done, failed */
+	"  requested_at INTEGER NOT NULL,"
+	"  deadline INTEGER NOT NULL,"		/* not started by then: failed */
+	"  modem TEXT, reply TEXT, status TEXT, error TEXT, done_at INTEGER);"
+	"CREATE INDEX ussd_state ON ussd(state, id);"
+	"CREATE TABLE balances ("
+	"  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, modem TEXT,"
+	"  raw TEXT NOT NULL,"
+	"  parsed INTEGER NOT NULL,"		/* 0: the reply said no balance we could read */
+	"  balance INTEGER, validity TEXT);",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {

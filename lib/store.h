@@ -496,6 +496,65 @@ int64_t	store_job_same(struct store *s, const char *audience, const char *text,
 const char	*store_job_state_name(enum job_state st);
 const char	*store_exclusion_name(enum job_exclusion e);
 
+/* ---- store_ussd.c: USSD requests and SIM balance readings ---- */
+
+enum ussd_req_state {
+	USSD_REQ_QUEUED,
+	USSD_REQ_RUNNING,
+	USSD_REQ_DONE,		/* the network answered (reply, status) */
+	USSD_REQ_FAILED,	/* no answer, not supported, modem down: error */
+};
+
+struct ussd_req {
+	int64_t			 id;
+	char			 code[32];
+	char			 source[32];	/* "dossierctl", "balance", "staff" */
+	enum ussd_req_state	 state;
+	time_t			 requested_at;
+	time_t			 deadline;
+	char			 modem[32];
+	char			 reply[640];
+	char			 status[32];	/* the network's session status */
+	char			 error[160];
+	time_t			 done_at;
+};
+
+struct balance_reading {
+	time_t		 at;
+	char		 modem[32];
+	char		 raw[640];	/* the reply as received */
+	bool		 parsed;	/* a main balance was read from it */
+	long long	 balance;	/* VND, if parsed */
+	char		 validity[11];	/* "YYYY-MM-DD" or "" */
+};
+
+/* Queue a request (own statement); *id set. 0 or -1. */
+int	store_ussd_add(struct store *s, const char *code, const char *source,
+	    time_t now, time_t deadline, int64_t *id, struct dz_err *err);
+/*
+ * The oldest queued request still in time: 1 found, 0 none, -1. Queued
+ * requests past their deadline become failed first ("not done in time").
+ */
+int	store_ussd_next(struct store *s, time_t now, struct ussd_req *r,
+	    struct dz_err *err);
+/* Read request id: 1 found, 0 none, -1. */
+int	store_ussd_get(struct store *s, int64_t id, struct ussd_req *r,
+	    struct dz_err *err);
+/* Save r's state, modem, reply, status, error and done_at. 0 or -1. */
+int	store_ussd_update(struct store *s, const struct ussd_req *r,
+	    struct dz_err *err);
+/* How many requests of source are queued or running (0 or more), or -1. */
+int	store_ussd_pending(struct store *s, const char *source,
+	    struct dz_err *err);
+/* At start: requests left running were interrupted: failed. Returns how many or -1. */
+int	store_ussd_recover(struct store *s, time_t now, struct dz_err *err);
+/* Record a balance reading. 0 or -1. */
+int	store_balance_add(struct store *s, const struct balance_reading *b,
+	    struct dz_err *err);
+/* The newest reading (parsed_only: the newest that was parsed): 1, 0 none, -1. */
+int	store_balance_last(struct store *s, bool parsed_only,
+	    struct balance_reading *b, struct dz_err *err);
+
 /* ---- store_report.c: modem status, today's counts ---- */
 
 /* Insert or replace the status row of ms->name. 0 or -1. */
