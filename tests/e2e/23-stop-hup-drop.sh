@@ -15,6 +15,7 @@
 # One line per case ("hup: ...", "drop: ...") gives the figures.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakemodem.sh"
+. "$(dirname "$0")/stop.sh"
 
 SEND_TIMEOUT=15
 CPU_MAX=0.5		# s of CPU the daemon may use while it waits for an answer
@@ -25,39 +26,6 @@ DROP_LATENCY=60
 H1=+84912230001 H2=+84912230002 R1=+84912230003 R2=+84912230004
 NOTICE_PHONE=0912230005 N=+84912230005
 
-# --- The harness: dossierd runs as the child of a small Python wrapper that writes
-# the daemon's PID, then waits for it with wait4() and writes its exit status, its
-# CPU time and the time of its exit. Signals go to the daemon itself.
-cat > "$T/wrap.py" <<'PY'
-import os, subprocess, sys, time
-base, cmd = sys.argv[1], sys.argv[2:]
-p = subprocess.Popen(cmd)
-with open(base + ".pid.tmp", "w") as f:
-    f.write("%d\n" % p.pid)
-os.replace(base + ".pid.tmp", base + ".pid")
-while True:
-    try:
-        _, status, ru = os.wait4(p.pid, 0)
-        break
-    except InterruptedError:
-        continue
-t = time.time()
-p.returncode = os.waitstatus_to_exitcode(status)
-with open(base + ".exit.tmp", "w") as f:
-    f.write("exit=%d utime=%.3f stime=%.3f t=%.6f\n" % (p.returncode, ru.ru_utime, ru.ru_stime, t))
-os.replace(base + ".exit.tmp", base + ".exit")
-PY
-
-PROBLEMS="" CASE="" RUN=0 LOG0=1
-: >> "$T/dossierd.log"
-problem() {
-	PROBLEMS="$PROBLEMS
-  $CASE: $*"
-	echo "problem: $CASE: $*" >&2
-}
-# give_up MESSAGE: the harness cannot go on; report what was found so far too.
-give_up() { fail "$*${PROBLEMS:+
-problems found before:$PROBLEMS}"; }
 run_log() { tail -n +"$LOG0" "$T/dossierd.log"; }
 # fm_events EVENT: events of that name the running fake modem logged since it started
 fm_events() { fm stats | python3 -c "import json,sys; print(json.load(sys.stdin)['events'].get('$1', 0))"; }
@@ -88,21 +56,6 @@ signal_stop() {
 	T0=$(now)
 	kill -"$1" "$DPID" || give_up "dossierd is not running"
 }
-# await_exit BOUND: wait for the daemon's exit (SIGKILL after BOUND s). Sets EXIT,
-# WALL (s from the last signal_stop) and CPU (s used since the first one).
-await_exit() {
-	_f="$T/run$RUN.exit"
-	if ! wait_for "$1" "[ -s '$_f' ]"; then
-		problem "still running $1 s after the signal (killed)"
-		kill -KILL "$DPID"
-		wait_for 5 "[ -s '$_f' ]" || give_up "dossierd survived SIGKILL"
-	fi
-	DPID=""
-	eval "$(tr ' ' '\n' < "$_f" | sed 's/^/X_/')"
-	EXIT=$X_exit
-	WALL=$(awk -v a="$T0" -v b="$X_t" 'BEGIN { printf "%.1f", b - a }')
-	CPU=$(awk -v u="$X_utime" -v s="$X_stime" -v c="${CPU0:-0}" 'BEGIN { printf "%.2f", u + s - c }')
-}
 # check_stop MAX_WALL: what every stop must show
 check_stop() {
 	[ "$EXIT" = 0 ] || problem "exit status $EXIT"
@@ -110,46 +63,6 @@ check_stop() {
 	le "$CPU" "$CPU_MAX" || problem "used $CPU s of CPU during a stop of $WALL s (a busy wait?)"
 	_s=$(sql "SELECT group_concat(id) FROM outbox WHERE state = 'sending'")
 	[ -z "$_s" ] || problem "rows left in state sending after a clean stop: $_s"
-}
-# final_counts: every outbox row against the fake modem's own log, over all runs:
-# a row sent (uncertain = 0) left the modem exactly once with exactly its parts;
-# a row sent with uncertain = 1 (a reply or staff message queued again) left twice;
-# a row left uncertain left at most once. No part to a number without a row.
-final_counts() {
-	python3 - "$top_srcdir/tests/fakemodem" "$T" <<'PY'
-import collections, sqlite3, sys
-sys.path.insert(0, sys.argv[1])
-import fakemodem
-T = sys.argv[2]
-ev = fakemodem.read_log(T + "/modem.log")
-complete = collections.Counter((m["to"], m["text"]) for m in fakemodem.reassemble(ev, "sent") if m["complete"])
-parts = collections.Counter(e.get("to") for e in ev if e.get("event") == "sent")
-db = sqlite3.connect(T + "/state.db")
-err, seen, n = [], set(), collections.Counter()
-for i, num, lane, state, unc, text, np in db.execute(
-        "SELECT id, number, lane, state, uncertain, text, coalesce(parts, 0) FROM outbox ORDER BY id"):
-    seen.add(num)
-    c, p = complete[(num, text)], parts[num]
-    if state == "sent" and not unc:
-        ok, want = c == 1 and p == np, "once, %d part(s)" % np
-    elif state == "sent" and lane in (0, 1):
-        ok, want = c == 2 and p == 2 * np, "twice (uncertain, queued again), %d part(s)" % (2 * np)
-    elif state == "uncertain" and lane in (2, 3):
-        ok, want = c <= 1, "at most once (uncertain, never resent)"
-    else:
-        ok, want = False, "a final state"
-    n["sent again (uncertain)" if state == "sent" and unc else state] += 1
-    if not ok:
-        err.append("outbox #%d (lane %d) to %s is %s, uncertain %d: the modem sent it %d time(s) complete, %d part(s); want %s"
-                   % (i, lane, num, state, unc, c, p, want))
-for num in sorted(set(parts) - seen):
-    err.append("%d part(s) went to %s, which has no outbox row" % (parts[num], num))
-if err:
-    print("modem-side counts:\n  " + "\n  ".join(err), file=sys.stderr)
-    sys.exit(1)
-print("modem-side counts: %s; %d part(s) in all, as the outbox says" %
-      (", ".join("%d %s" % (v, k) for k, v in sorted(n.items())), sum(parts.values())))
-PY
 }
 # barrier: a staff message to a fresh number goes out, then nothing is left to send;
 # whatever a restart would send again has been sent by then.
@@ -169,8 +82,6 @@ restart_fakemodem() {
 	wait "$FMPID" 2>/dev/null
 	start_fakemodem
 }
-# send_wait N: wait for the N-th part the running fake modem accepts
-send_wait() { fm wait event=sent count:=$1 timeout:=30 >/dev/null || give_up "$CASE: part $1 did not leave the modem: $(sql "SELECT id, number, state, last_error FROM outbox WHERE state != 'sent'")"; }
 # reconnects: "connected again" lines of this run
 reconnects() { run_log | grep -c 'modem: usb0: connected again' || true; }
 state_of() { sql "SELECT state FROM outbox WHERE id = $1"; }

@@ -1,0 +1,97 @@
+# Helpers for the stop tests (tests/e2e/2N-stop-*.sh): dossierd runs under a small
+# Python wrapper that reports its exit status, CPU time and exit time; the signals,
+# the bounds every stop must keep, and the modem-side counts of every message.
+# Sourced after lib.sh and fakemodem.sh; the test sets CPU_MAX.
+# --- The harness: dossierd runs as the child of a small Python wrapper that writes
+# the daemon's PID, then waits for it with wait4() and writes its exit status, its
+# CPU time and the time of its exit. Signals go to the daemon itself.
+cat > "$T/wrap.py" <<'PY'
+import os, subprocess, sys, time
+base, cmd = sys.argv[1], sys.argv[2:]
+p = subprocess.Popen(cmd)
+with open(base + ".pid.tmp", "w") as f:
+    f.write("%d\n" % p.pid)
+os.replace(base + ".pid.tmp", base + ".pid")
+while True:
+    try:
+        _, status, ru = os.wait4(p.pid, 0)
+        break
+    except InterruptedError:
+        continue
+t = time.time()
+p.returncode = os.waitstatus_to_exitcode(status)
+with open(base + ".exit.tmp", "w") as f:
+    f.write("exit=%d utime=%.3f stime=%.3f t=%.6f\n" % (p.returncode, ru.ru_utime, ru.ru_stime, t))
+os.replace(base + ".exit.tmp", base + ".exit")
+PY
+
+PROBLEMS="" CASE="" RUN=0 LOG0=1
+: >> "$T/dossierd.log"
+problem() {
+	PROBLEMS="$PROBLEMS
+  $CASE: $*"
+	echo "problem: $CASE: $*" >&2
+}
+# give_up MESSAGE: the harness cannot go on; report what was found so far too.
+give_up() { fail "$*${PROBLEMS:+
+problems found before:$PROBLEMS}"; }
+
+# await_exit BOUND: wait for the daemon's exit (SIGKILL after BOUND s). Sets EXIT,
+# WALL (s from the last signal_stop) and CPU (s used since the first one).
+await_exit() {
+	_f="$T/run$RUN.exit"
+	if ! wait_for "$1" "[ -s '$_f' ]"; then
+		problem "still running $1 s after the signal (killed)"
+		kill -KILL "$DPID"
+		wait_for 5 "[ -s '$_f' ]" || give_up "dossierd survived SIGKILL"
+	fi
+	DPID=""
+	eval "$(tr ' ' '\n' < "$_f" | sed 's/^/X_/')"
+	EXIT=$X_exit
+	WALL=$(awk -v a="$T0" -v b="$X_t" 'BEGIN { printf "%.1f", b - a }')
+	CPU=$(awk -v u="$X_utime" -v s="$X_stime" -v c="${CPU0:-0}" 'BEGIN { printf "%.2f", u + s - c }')
+}
+
+# final_counts: every outbox row against the fake modem's own log, over all runs:
+# a row sent (uncertain = 0) left the modem exactly once with exactly its parts;
+# a row sent with uncertain = 1 (a reply or staff message queued again) left twice;
+# a row left uncertain left at most once. No part to a number without a row.
+final_counts() {
+	python3 - "$top_srcdir/tests/fakemodem" "$T" <<'PY'
+import collections, sqlite3, sys
+sys.path.insert(0, sys.argv[1])
+import fakemodem
+T = sys.argv[2]
+ev = fakemodem.read_log(T + "/modem.log")
+complete = collections.Counter((m["to"], m["text"]) for m in fakemodem.reassemble(ev, "sent") if m["complete"])
+parts = collections.Counter(e.get("to") for e in ev if e.get("event") == "sent")
+db = sqlite3.connect(T + "/state.db")
+err, seen, n = [], set(), collections.Counter()
+for i, num, lane, state, unc, text, np in db.execute(
+        "SELECT id, number, lane, state, uncertain, text, coalesce(parts, 0) FROM outbox ORDER BY id"):
+    seen.add(num)
+    c, p = complete[(num, text)], parts[num]
+    if state == "sent" and not unc:
+        ok, want = c == 1 and p == np, "once, %d part(s)" % np
+    elif state == "sent" and lane in (0, 1):
+        ok, want = c == 2 and p == 2 * np, "twice (uncertain, queued again), %d part(s)" % (2 * np)
+    elif state == "uncertain" and lane in (2, 3):
+        ok, want = c <= 1, "at most once (uncertain, never resent)"
+    else:
+        ok, want = False, "a final state"
+    n["sent again (uncertain)" if state == "sent" and unc else state] += 1
+    if not ok:
+        err.append("outbox #%d (lane %d) to %s is %s, uncertain %d: the modem sent it %d time(s) complete, %d part(s); want %s"
+                   % (i, lane, num, state, unc, c, p, want))
+for num in sorted(set(parts) - seen):
+    err.append("%d part(s) went to %s, which has no outbox row" % (parts[num], num))
+if err:
+    print("modem-side counts:\n  " + "\n  ".join(err), file=sys.stderr)
+    sys.exit(1)
+print("modem-side counts: %s; %d part(s) in all, as the outbox says" %
+      (", ".join("%d %s" % (v, k) for k, v in sorted(n.items())), sum(parts.values())))
+PY
+}
+
+# send_wait N: wait for the N-th part the running fake modem accepts
+send_wait() { fm wait event=sent count:=$1 timeout:=30 >/dev/null || give_up "$CASE: part $1 did not leave the modem: $(sql "SELECT id, number, state, last_error FROM outbox WHERE state != 'sent'")"; }
