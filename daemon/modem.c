@@ -40,11 +40,13 @@ modem_init(struct modem *m, const struct conf_modem *c)
 	dz_strlcpy(m->connection, str_or(c->connection, "at"), sizeof(m->connection));
 	dz_strlcpy(m->model, str_or(c->model, ""), sizeof(m->model));
 	dz_strlcpy(m->pin, str_or(c->pin, ""), sizeof(m->pin));
+	dz_strlcpy(m->features, str_or(c->features, ""), sizeof(m->features));
 	m->conf.name = m->name;
 	m->conf.device = m->device;
 	m->conf.connection = m->connection;
 	m->conf.model = m->model;
 	m->conf.pin = m->pin[0] ? m->pin : NULL;
+	m->conf.features = m->features[0] ? m->features : NULL;
 	m->state = MODEM_DOWN;
 	m->signal = -1;
 	m->fd = -1;
@@ -277,6 +279,30 @@ find_port_fd(const char *device)
 	return fd;
 }
 
+/*
+ * modems.features: Gammu phone features to use instead of those libgammu's
+ * model table gives (ENCODED_USSD for firmwares that want USSD as packed
+ * GSM-7 hex, USSD_GSM_CHARSET, ...), as gammurc's "features".
+ */
+static void
+set_features(struct modem *m, GSM_Config *cfg)
+{
+	char buf[sizeof(m->features)], *tok, *save = NULL;
+	GSM_Feature f;
+	int n = 0;
+
+	memset(cfg->PhoneFeatures, 0, sizeof(cfg->PhoneFeatures));
+	dz_strlcpy(buf, m->features, sizeof(buf));
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL &&
+	    n < GSM_MAX_PHONE_FEATURES; tok = strtok_r(NULL, ", ", &save)) {
+		if ((f = GSM_FeatureFromString(tok)) == 0)
+			log_warnx("modem: %s: unknown Gammu feature \"%s\" in "
+			    "modems.features (ignored)", m->name, tok);
+		else
+			cfg->PhoneFeatures[n++] = f;
+	}
+}
+
 enum modem_class
 modem_open(struct modem *m)
 {
@@ -307,6 +333,7 @@ modem_open(struct modem *m)
 		cfg->DebugFile = NULL;
 		cfg->DebugLevel[0] = '\0';
 	}
+	set_features(m, cfg);
 	GSM_SetConfigNum(m->sm, 1);
 	log_debug("modem: %s: connecting to %s", m->name, cfg->Device);
 	if ((e = GSM_InitConnection(m->sm, 1)) != ERR_NONE &&

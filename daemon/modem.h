@@ -50,6 +50,7 @@ struct modem {
 	char			 connection[64];
 	char			 model[64];
 	char			 pin[16];
+	char			 features[128];	/* Gammu phone features, comma separated */
 	GSM_StateMachine	*sm;
 	enum modem_state	 state;
 	int			 backoff;	/* s, grows on failed opens */

@@ -163,6 +163,7 @@ static const struct conf_key modem_keys[] = {
 	{ "connection", CT_STR, offsetof(struct conf_modem, connection), .sdef = "at" },
 	{ "model", CT_STR, offsetof(struct conf_modem, model), .sdef = "" },
 	{ "pin", CT_STR, offsetof(struct conf_modem, pin), .sdef = NULL },
+	{ "features", CT_STR, offsetof(struct conf_modem, features), .sdef = NULL },
 	{ "poll_interval", CT_INT, offsetof(struct conf_modem, poll_interval), .min = 1, .max = 3600, .def = 30 },
 	{ "send_timeout", CT_INT, offsetof(struct conf_modem, send_timeout), .min = 5, .max = 100, .def = 60 },
 	{ "status_interval", CT_INT, offsetof(struct conf_modem, status_interval), .min = 10, .max = 86400, .def = 300 },

@@ -22,6 +22,7 @@ struct conf_modem {
 	const char	*connection;	/* Gammu connection: "at", "at115200", "none" for dummy */
 	const char	*model;		/* Gammu model: "" (auto), "at", "dummy" */
 	const char	*pin;		/* SIM PIN or NULL; never logged */
+	const char	*features;	/* Gammu phone features, "A, B", or NULL */
 	int		 poll_interval;	/* s between inbox reads without +CMTI */
 	int		 send_timeout;	/* s to wait for all parts' send status (< WatchdogSec) */
 	int		 status_interval; /* s between signal/network refreshes */

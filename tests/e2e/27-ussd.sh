@@ -146,6 +146,19 @@ assert_contains "$out" "TKC 33.000d, HSD 31/12/2027"
 assert_contains "$(status)" "SIM balance: 33.000"
 stop_daemon
 
+# --- modems.features = "ENCODED_USSD" on the generic profile: packed hex too.
+kill -TERM "$FMPID"; wait "$FMPID" 2>/dev/null
+start_fakemodem
+fm ussd_reply code='*101#' text="TKC 44.000d" >/dev/null
+conf "$AT features = \"ENCODED_USSD\";"
+p0=$(fm_count ussd encoding packed)
+start_fault_daemon
+wait_ready
+out=$($DCTL ussd '*101#') || fail "ussd with ENCODED_USSD: $out"
+assert_contains "$out" "TKC 44.000d"
+[ "$(fm_count ussd encoding packed)" -gt "$p0" ] || fail "modems.features ENCODED_USSD: the request was not packed hex"
+stop_daemon
+
 # --- Gammu's dummy phone: its fixed answer is not a balance: stored raw, flagged.
 mkdir -p "$T/dummy/sms/1" "$T/dummy/sms/2" "$T/dummy/sms/3" "$T/dummy/sms/4" "$T/dummy/sms/5"
 conf "name = \"dummy\"; device = \"$T/dummy\"; connection = \"none\"; model = \"dummy\"; poll_interval = 1;"
