@@ -738,7 +738,8 @@ conf_needs_restart(const struct conf *o, const struct conf *n)
 		    str_differs(o->modems[i].device, n->modems[i].device) ||
 		    str_differs(o->modems[i].connection, n->modems[i].connection) ||
 		    str_differs(o->modems[i].model, n->modems[i].model) ||
-		    str_differs(o->modems[i].pin, n->modems[i].pin))
+		    str_differs(o->modems[i].pin, n->modems[i].pin) ||
+		    str_differs(o->modems[i].features, n->modems[i].features))
 			return true;
 	}
 	return false;
