@@ -91,6 +91,12 @@ $DCTL ussd '*101#' >/dev/null || fail "ussd expiry again"
 [ "$(expiry_alerts $S1)" = 1 ] || fail "the expiry alert was sent twice"
 assert_contains "$(status)" "(3 days left)"
 
+# --- A network-initiated USSD (an operator's notice): logged, nothing else.
+n0=$(sql "SELECT count(*) FROM ussd")
+fm ussd_push text="Khuyen mai: nap the hom nay duoc tang 20%" >/dev/null || fail "ussd_push"
+wait_for 10 "grep -q 'USSD from the network.*Khuyen mai' '$T/dossierd.log'" || fail "network-initiated USSD not logged"
+[ "$(sql "SELECT count(*) FROM ussd")" = "$n0" ] || fail "a network-initiated USSD made a request row"
+
 # --- +CUSD: 4 (an unknown code) and +CUSD: 5 (the network timed out): results.
 if out=$($DCTL ussd '*999#' 2>&1); then fail "an unsupported code succeeded: $out"; fi
 assert_contains "$out" "+CUSD: 4"

@@ -2031,6 +2031,13 @@ class Server:
             else:
                 m.ussd_replies[code] = rule
             return {"code": code, "rule": m.ussd_replies.get(code)}
+        if cmd == "ussd_push":
+            # A network-initiated USSD (an operator's notice): +CUSD without a request.
+            mode = p.get("encoding") or (m.ussd_mode if m.ussd_mode != "auto" else "text")
+            line = m.ussd_reply_line(int(p.get("status", 0)), p.get("text", ""), mode, p.get("dcs"))
+            sent = m.urc(line)
+            self.log.emit("ussd_push", line=line, sent=sent)
+            return {"line": line, "sent": sent}
         if cmd == "ussd_mode":
             mode = p.get("mode", "auto")
             if mode not in ("auto", "text", "packed", "ucs2"):
