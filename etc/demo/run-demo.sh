@@ -39,13 +39,21 @@ wait_for 20 "grep -q connected '$D/dossierd.log'" || { cat "$D/dossierd.log"; ex
 
 ctl() { "$DOSSIERCTL" -c "$D/dossierd.conf" "$@" >/dev/null || exit 1; }
 # A sloppy valid code from the owner, an unknown code, help, a procedure code,
-# two codes in one SMS (one of them overdue), and a lookup from another number.
+# two codes in one SMS (one due in the coming days, one overdue), and a returned
+# result looked up from another number.
 ctl inject 0912345678 "Tra cứu 000.00.12.h39 240824 1"
 ctl inject 0903111222 "HS 000.00.12.H39-240824-0099"
 ctl inject 0977123456 "hd"
 ctl inject 0977123456 "1.001612.000.00.00.H48 la ma gi?"
-ctl inject 0987654321 "000 00 12 H39 261120 2, 0000012H392611010003"
-ctl inject 0909555666 "tra cuu 000.00.15.h39-261115-7"
+# The sample is dated from the day the demo runs: take today's codes from it.
+rq() { sqlite3 -batch "$D/records.db" "$1"; }
+today=$(date +%Y-%m-%d)
+due=$(rq "SELECT code FROM dossiers WHERE status = 4 AND due_at >= '$today' ORDER BY code LIMIT 1")
+late=$(rq "SELECT code FROM dossiers WHERE status IN (2, 4) AND due_at < '$today' ORDER BY due_at DESC, code LIMIT 1")
+done_=$(rq "SELECT code FROM dossiers WHERE status = 10 ORDER BY returned_at DESC, code LIMIT 1")
+# Typed the way citizens type: spaces for dots, no separators, lower case and a short sequence.
+ctl inject 0987654321 "$(echo "$due" | tr '.-' '  ' | sed 's/ 000*\([1-9]\)/ \1/'), $(echo "$late" | tr -d '.-')"
+ctl inject 0909555666 "tra cuu $(echo "$done_" | tr 'A-Z' 'a-z' | sed 's/-000*\([1-9]\)/-\1/')"
 n=6
 # Replies go ahead of the ready notices the first scan of the sample records queued.
 wait_for 60 "[ \"\$(q \"SELECT count(*) FROM inbox WHERE state = 'handled'\")\" = $n ] &&
