@@ -26,36 +26,6 @@ DROP_LATENCY=60
 H1=+84912230001 H2=+84912230002 R1=+84912230003 R2=+84912230004
 NOTICE_PHONE=0912230005 N=+84912230005
 
-run_log() { tail -n +"$LOG0" "$T/dossierd.log"; }
-# fm_events EVENT: events of that name the running fake modem logged since it started
-fm_events() { fm stats | python3 -c "import json,sys; print(json.load(sys.stdin)['events'].get('$1', 0))"; }
-cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null; }
-row() { sql "SELECT state || ' ' || uncertain FROM outbox WHERE id = $1"; }
-row_info() { sql "SELECT 'outbox #' || id || ' ' || state || ', uncertain ' || uncertain || ', ' || attempts || ' attempt(s), ' || coalesce(parts, 0) || ' part(s), last error: ' || coalesce(last_error, '-') FROM outbox WHERE id = $1"; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
-
-# start_run: dossierd under the wrapper; wait for it to switch +CMTI on.
-start_run() {
-	RUN=$((RUN + 1))
-	LOG0=$(( $(wc -l < "$T/dossierd.log") + 1 ))
-	_c=$(fm_count cnmi)
-	python3 "$T/wrap.py" "$T/run$RUN" "$DOSSIERD" -f -c "$T/d.conf" >> "$T/dossierd.log" 2>&1 &
-	EXTRA_PIDS="$EXTRA_PIDS $!"
-	wait_for 10 "[ -s '$T/run$RUN.pid' ]" || give_up "the wrapper did not start dossierd"
-	DPID=$(cat "$T/run$RUN.pid")
-	wait_for 20 "[ \"\$(fm_count cnmi)\" -gt $_c ] || [ -s '$T/run$RUN.exit' ]" ||
-	    give_up "run $RUN: dossierd did not enable +CMTI"
-	if [ -s "$T/run$RUN.exit" ]; then
-		DPID=""
-		give_up "run $RUN: dossierd exited at start ($(cat "$T/run$RUN.exit")): $(run_log | tail -3)"
-	fi
-}
-# signal_stop SIG: note the daemon's CPU time and the time, then send it SIG.
-signal_stop() {
-	CPU0=$(cpu_of "$DPID")
-	T0=$(now)
-	kill -"$1" "$DPID" || give_up "dossierd is not running"
-}
 # check_stop MAX_WALL: what every stop must show
 check_stop() {
 	[ "$EXIT" = 0 ] || problem "exit status $EXIT"
