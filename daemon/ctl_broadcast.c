@@ -413,8 +413,7 @@ struct list_ctx {
 };
 
 static void
-job_json(struct ctl *c, const struct job *j, const struct job_progress *pr,
-    bool text)
+job_json(const struct job *j, const struct job_progress *pr, bool text)
 {
 	int i;
 
@@ -438,7 +437,6 @@ job_json(struct ctl *c, const struct job *j, const struct job_progress *pr,
 		ctl_json_str(j->text);
 	}
 	printf("}");
-	(void)c;
 }
 
 static int
@@ -453,7 +451,7 @@ list_cb(void *arg, const struct job *j)
 		ctl_die(lc->c, "%s", err.msg);
 	if (lc->json) {
 		printf("%s", lc->n++ ? "," : "");
-		job_json(lc->c, j, &pr, false);
+		job_json(j, &pr, false);
 		return 0;
 	}
 	if (lc->n++ == 0)
@@ -510,7 +508,7 @@ cmd_show(struct ctl *c, const char *arg, bool json)
 	if (store_job_progress(c->store, j.id, &pr, &err) == -1)
 		ctl_die(c, "%s", err.msg);
 	if (json) {
-		job_json(c, &j, &pr, true);
+		job_json(&j, &pr, true);
 		printf("\n");
 		return 0;
 	}

@@ -261,6 +261,28 @@ store_row(struct store *s, sqlite3_stmt *st, const char *what,
 	return store_fail(s, what, err);
 }
 
+int
+store_name_find(const char *const *names, int n, const char *name,
+    int notfound)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return notfound;
+}
+
+int
+store_col_enum(sqlite3_stmt *st, int col, const char *const *names, int n,
+    int notfound)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	return v == NULL ? notfound :
+	    store_name_find(names, n, (const char *)v, notfound);
+}
+
 void
 store_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
 {
@@ -492,11 +514,10 @@ store_lane_parse(const char *name, enum lane *lane, struct dz_err *err)
 {
 	int i;
 
-	for (i = 0; i < LANE_COUNT; i++)
-		if (strcmp(name, lane_names[i]) == 0) {
-			*lane = (enum lane)i;
-			return 0;
-		}
+	if ((i = store_name_find(lane_names, LANE_COUNT, name, -1)) >= 0) {
+		*lane = (enum lane)i;
+		return 0;
+	}
 	return dz_err_set(err, DZ_EUSAGE, "no lane \"%s\": reply, staff, "
 	    "notice or broadcast", name);
 }

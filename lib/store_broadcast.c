@@ -38,21 +38,9 @@ store_exclusion_name(enum job_exclusion e)
 	return (unsigned)e < EXCL_NREASONS ? exclusion_names[e] : "?";
 }
 
-static enum job_state
-job_state_parse(const char *name)
-{
-	int i;
-
-	for (i = 0; i < JOB_NSTATES; i++)
-		if (strcmp(name, job_state_names[i]) == 0)
-			return (enum job_state)i;
-	return JOB_ABANDONED;
-}
-
 static void
 read_job(sqlite3_stmt *st, struct job *j)
 {
-	char state[32];
 	int i;
 
 	memset(j, 0, sizeof(*j));
@@ -61,8 +49,8 @@ read_job(sqlite3_stmt *st, struct job *j)
 	store_col(st, 2, j->source, sizeof(j->source));
 	store_col(st, 3, j->audience, sizeof(j->audience));
 	store_col(st, 4, j->text, sizeof(j->text));
-	store_col(st, 5, state, sizeof(state));
-	j->state = job_state_parse(state);
+	j->state = (enum job_state)store_col_enum(st, 5, job_state_names,
+	    JOB_NSTATES, JOB_ABANDONED);
 	store_col(st, 6, j->staff_number, sizeof(j->staff_number));
 	j->confirm_by = sqlite3_column_int64(st, 7);
 	j->cursor = sqlite3_column_int64(st, 8);

@@ -57,17 +57,6 @@ store_notice_exists(struct store *s, const char *code, enum notice_kind kind,
 	return r > 0;
 }
 
-static enum notice_outcome
-outcome_parse(const char *name)
-{
-	int i;
-
-	for (i = 0; i < NOTICE_NOUTCOMES; i++)
-		if (strcmp(name, store_outcome_names[i]) == 0)
-			return (enum notice_outcome)i;
-	return NOTICE_QUEUED;
-}
-
 int
 store_notice_due(struct store *s, time_t now, struct notice_row *n,
     struct dz_err *err)
@@ -76,7 +65,6 @@ store_notice_due(struct store *s, time_t now, struct notice_row *n,
 	    " outcome, created_at, next_at FROM notices WHERE next_at <= ?"
 	    " ORDER BY next_at LIMIT 1";
 	sqlite3_stmt *st;
-	char buf[64];
 	int r;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
@@ -86,13 +74,12 @@ store_notice_due(struct store *s, time_t now, struct notice_row *n,
 		memset(n, 0, sizeof(*n));
 		n->id = sqlite3_column_int64(st, 0);
 		store_col(st, 1, n->code, sizeof(n->code));
-		store_col(st, 2, buf, sizeof(buf));
-		n->kind = strcmp(buf, store_kind_names[NOTICE_REMINDER]) == 0 ?
-		    NOTICE_REMINDER : NOTICE_READY;
+		n->kind = (enum notice_kind)store_col_enum(st, 2,
+		    store_kind_names, (int)nitems(store_kind_names), NOTICE_READY);
 		n->n = sqlite3_column_int(st, 3);
 		store_col(st, 4, n->number, sizeof(n->number));
-		store_col(st, 5, buf, sizeof(buf));
-		n->outcome = outcome_parse(buf);
+		n->outcome = (enum notice_outcome)store_col_enum(st, 5,
+		    store_outcome_names, NOTICE_NOUTCOMES, NOTICE_QUEUED);
 		n->created_at = sqlite3_column_int64(st, 6);
 		n->next_at = sqlite3_column_int64(st, 7);
 		sqlite3_reset(st);
@@ -127,7 +114,6 @@ store_ledger_counts(struct store *s, time_t since, struct ledger_counts *lc,
 	    " JOIN outbox o ON o.id = n.outbox_id WHERE n.kind = ?2"
 	    " AND o.state = " Q_SENT " AND o.sent_at >= ?1";
 	sqlite3_stmt *st;
-	char buf[64];
 	int i, r;
 
 	memset(lc, 0, sizeof(*lc));
@@ -135,10 +121,9 @@ store_ledger_counts(struct store *s, time_t since, struct ledger_counts *lc,
 		return -1;
 	sqlite3_bind_int64(st, 1, since);
 	while ((r = store_row(s, st, "ledger counts", err)) == 1) {
-		store_col(st, 0, buf, sizeof(buf));
-		for (i = 0; i < NOTICE_NOUTCOMES; i++)
-			if (strcmp(buf, store_outcome_names[i]) == 0)
-				lc->outcome[i] = sqlite3_column_int(st, 1);
+		if ((i = store_col_enum(st, 0, store_outcome_names,
+		    NOTICE_NOUTCOMES, -1)) >= 0)
+			lc->outcome[i] = sqlite3_column_int(st, 1);
 	}
 	if (r == -1 || (st = store_prep(s, reminders, err)) == NULL)
 		return -1;

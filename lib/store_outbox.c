@@ -307,17 +307,6 @@ store_outbox_count(struct store *s, const char *number, unsigned lane_mask,
 	return store_count(s, st, "outbox count", err);
 }
 
-static enum out_state
-state_parse(const char *name)
-{
-	int i;
-
-	for (i = 0; i < OUT_NSTATES; i++)
-		if (strcmp(name, store_state_names[i]) == 0)
-			return (enum out_state)i;
-	return OUT_NSTATES;
-}
-
 int
 store_outbox_list(struct store *s, const struct out_filter *f,
     store_out_cb cb, void *arg, struct dz_err *err)
@@ -328,7 +317,7 @@ store_outbox_list(struct store *s, const struct out_filter *f,
 	    " AND ((1 << lane) & ?2) != 0 ORDER BY lane, id LIMIT ?3";
 	struct out_row row;
 	sqlite3_stmt *st;
-	char states[128], name[16];
+	char states[128];
 	int n = 0, r;
 
 	store_name_set(store_state_names, OUT_NSTATES, f->states, states,
@@ -342,8 +331,8 @@ store_outbox_list(struct store *s, const struct out_filter *f,
 		memset(&row, 0, sizeof(row));
 		row.id = sqlite3_column_int64(st, 0);
 		row.lane = (enum lane)sqlite3_column_int(st, 1);
-		store_col(st, 2, name, sizeof(name));
-		row.state = state_parse(name);
+		row.state = (enum out_state)store_col_enum(st, 2,
+		    store_state_names, OUT_NSTATES, OUT_NSTATES);
 		row.attempts = sqlite3_column_int(st, 3);
 		store_col(st, 4, row.number, sizeof(row.number));
 		row.when = sqlite3_column_int64(st, 5);

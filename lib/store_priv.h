@@ -59,6 +59,12 @@ int		 store_row(struct store *s, sqlite3_stmt *st, const char *what,
 		    struct dz_err *err);
 /* Set err from the connection's last error: "state db: what: why", DZ_ESTATE, -1. */
 int		 store_fail(struct store *s, const char *what, struct dz_err *err);
+/* The index of name in names[0..n), or notfound. */
+int		 store_name_find(const char *const *names, int n,
+		    const char *name, int notfound);
+/* Column col read as one of names[0..n): its index, or notfound. */
+int		 store_col_enum(sqlite3_stmt *st, int col,
+		    const char *const *names, int n, int notfound);
 /* Column col as text into dst ("" for NULL). */
 void		 store_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz);
 /*

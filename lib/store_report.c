@@ -83,7 +83,6 @@ store_today(struct store *s, time_t since, time_t now, struct store_today *t,
 	    " count(*) FILTER (WHERE next_at > ?1)"
 	    " FROM outbox WHERE lane = ?2 AND state IN (" Q_QUEUED ", " Q_RETRY ")";
 	sqlite3_stmt *st;
-	char buf[32];
 	int i, lane, r;
 
 	memset(t, 0, sizeof(*t));
@@ -96,10 +95,9 @@ store_today(struct store *s, time_t since, time_t now, struct store_today *t,
 		return -1;
 	sqlite3_bind_int64(st, 1, since);
 	while ((r = store_row(s, st, "today", err)) == 1) {
-		store_col(st, 0, buf, sizeof(buf));
-		for (i = 0; i < AUDIT_NOUTCOMES; i++)
-			if (strcmp(buf, store_audit_names[i]) == 0)
-				t->audit[i] = sqlite3_column_int(st, 1);
+		if ((i = store_col_enum(st, 0, store_audit_names,
+		    AUDIT_NOUTCOMES, -1)) >= 0)
+			t->audit[i] = sqlite3_column_int(st, 1);
 	}
 	if (r == -1 || (st = store_prep(s, outbox, err)) == NULL)
 		return -1;

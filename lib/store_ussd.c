@@ -17,17 +17,12 @@ static const char *const req_state_names[] = {
 static void
 read_req(sqlite3_stmt *st, struct ussd_req *r)
 {
-	char state[16];
-	size_t i;
-
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
 	store_col(st, 1, r->code, sizeof(r->code));
 	store_col(st, 2, r->source, sizeof(r->source));
-	store_col(st, 3, state, sizeof(state));
-	for (i = 0; i < nitems(req_state_names); i++)
-		if (strcmp(state, req_state_names[i]) == 0)
-			r->state = (enum ussd_req_state)i;
+	r->state = (enum ussd_req_state)store_col_enum(st, 3, req_state_names,
+	    (int)nitems(req_state_names), USSD_REQ_QUEUED);
 	r->requested_at = sqlite3_column_int64(st, 4);
 	r->deadline = sqlite3_column_int64(st, 5);
 	store_col(st, 6, r->modem, sizeof(r->modem));
