@@ -19,6 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakemodem.sh"
 . "$(dirname "$0")/stop.sh"
+BARRIER_PREFIX=+8491222090
 
 SEND_TIMEOUT=15		# above every grace used here: the grace, not send_timeout, bounds a stop
 DEFAULT_GRACE=10
@@ -49,24 +50,6 @@ check_stop() {
 	[ -z "$_h" ] || problem "a step ended by the stop was logged as a hung modem: ${_h#* * }"
 	_s=$(sql "SELECT group_concat(id) FROM outbox WHERE state = 'sending'")
 	[ -z "$_s" ] || problem "rows left in state sending after a clean stop: $_s"
-}
-# barrier: a staff message to a fresh number goes out, then nothing is left to send;
-# whatever a restart would send again has been sent by then.
-MARK=0
-barrier() {
-	MARK=$((MARK + 1))
-	_m=+8491222090$MARK
-	queue_send $_m "Kiem tra $MARK"
-	wait_delivered 30 $_m || give_up "run $RUN: the check message was not delivered: $(sql "SELECT id, number, state, attempts, last_error FROM outbox WHERE state != 'sent'")"
-	wait_for 30 "[ \"\$(outbox_open)\" = 0 ]" || problem "outbox not drained after the restart: $(sql "SELECT id, number, state, attempts, last_error FROM outbox WHERE state IN ('queued','sending','retry')")"
-}
-# restart_fakemodem: a fresh fake modem (same log), so that a delayed +CMGS answer
-# still pending for a part the stop gave up on cannot reach the next daemon.
-restart_fakemodem() {
-	kill -TERM "$FMPID" 2>/dev/null
-	wait_for 10 "! kill -0 $FMPID 2>/dev/null" || give_up "fake modem did not stop"
-	wait "$FMPID" 2>/dev/null
-	start_fakemodem
 }
 # report COUNT [NOTE]: the figures of one stop
 report() { echo "stop: $CASE: $WALL s to exit, exit $EXIT, $CPU s CPU during the stop, modem-side count $1${2:+ ($2)}"; }

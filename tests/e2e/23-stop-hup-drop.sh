@@ -16,6 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakemodem.sh"
 . "$(dirname "$0")/stop.sh"
+BARRIER_PREFIX=+8491223090
 
 SEND_TIMEOUT=15
 CPU_MAX=0.5		# s of CPU the daemon may use while it waits for an answer
@@ -33,24 +34,6 @@ check_stop() {
 	le "$CPU" "$CPU_MAX" || problem "used $CPU s of CPU during a stop of $WALL s (a busy wait?)"
 	_s=$(sql "SELECT group_concat(id) FROM outbox WHERE state = 'sending'")
 	[ -z "$_s" ] || problem "rows left in state sending after a clean stop: $_s"
-}
-# barrier: a staff message to a fresh number goes out, then nothing is left to send;
-# whatever a restart would send again has been sent by then.
-MARK=0
-barrier() {
-	MARK=$((MARK + 1))
-	_m=+8491223090$MARK
-	queue_send $_m "Kiem tra $MARK"
-	wait_delivered 30 $_m || give_up "run $RUN: the check message was not delivered: $(sql "SELECT id, number, state, attempts, last_error FROM outbox WHERE state != 'sent'")"
-	wait_for 30 "[ \"\$(outbox_open)\" = 0 ]" || problem "outbox not drained after the restart: $(sql "SELECT id, number, state, attempts, last_error FROM outbox WHERE state IN ('queued','sending','retry')")"
-}
-# restart_fakemodem: a fresh fake modem (same log), so that a delayed +CMGS answer
-# still pending for a part dossierd gave up on cannot reach the next daemon.
-restart_fakemodem() {
-	kill -TERM "$FMPID" 2>/dev/null
-	wait_for 10 "! kill -0 $FMPID 2>/dev/null" || give_up "fake modem did not stop"
-	wait "$FMPID" 2>/dev/null
-	start_fakemodem
 }
 # reconnects: "connected again" lines of this run
 reconnects() { run_log | grep -c 'modem: usb0: connected again' || true; }

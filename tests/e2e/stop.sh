@@ -126,3 +126,22 @@ signal_stop() {
 	T0=$(now)
 	kill -"$1" "$DPID" || give_up "dossierd is not running"
 }
+# barrier: a staff message to a fresh number goes out, then nothing is left to send;
+# whatever a restart would send again has been sent by then. The test sets
+# BARRIER_PREFIX (the numbers are BARRIER_PREFIX1, 2, ...).
+MARK=0
+barrier() {
+	MARK=$((MARK + 1))
+	_m=$BARRIER_PREFIX$MARK
+	queue_send $_m "Kiem tra $MARK"
+	wait_delivered 30 $_m || give_up "run $RUN: the check message was not delivered: $(sql "SELECT id, number, state, attempts, last_error FROM outbox WHERE state != 'sent'")"
+	wait_for 30 "[ \"\$(outbox_open)\" = 0 ]" || problem "outbox not drained after the restart: $(sql "SELECT id, number, state, attempts, last_error FROM outbox WHERE state IN ('queued','sending','retry')")"
+}
+# restart_fakemodem: a fresh fake modem (same log), so that a delayed +CMGS answer
+# still pending for a part the stop gave up on cannot reach the next daemon.
+restart_fakemodem() {
+	kill -TERM "$FMPID" 2>/dev/null
+	wait_for 10 "! kill -0 $FMPID 2>/dev/null" || give_up "fake modem did not stop"
+	wait "$FMPID" 2>/dev/null
+	start_fakemodem
+}
