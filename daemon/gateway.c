@@ -251,19 +251,26 @@ inbound_step(struct gateway *g, int64_t now)
 	struct inbound_result res;
 	struct dz_err err;
 	int64_t after = 0;
-	char num[STORE_NUM_MAX];
+	char num[STORE_NUM_MAX], balance[64] = "", balance_at[24] = "";
 	int i, r;
 
 	if (now < g->inbound_retry_at)
 		return;
+	/* The SIM balance for staff SD: once per batch, not per message. */
+	if (store_meta_get(g->store, "balance", balance, sizeof(balance),
+	    &err) == -1 || store_meta_get(g->store, "balance_at", balance_at,
+	    sizeof(balance_at), &err) == -1) {
+		note_error(g->inbound_error, sizeof(g->inbound_error), "inbox",
+		    err.msg);
+		g->inbound_retry_at = now + 5000;
+		return;
+	}
 	for (i = 0; i < INBOUND_BATCH; i++) {
 		pass_start(g, &ctx);
 		ctx.after_id = after;
-		if ((r = store_meta_get(g->store, "balance", ctx.balance,
-		    sizeof(ctx.balance), &err)) != -1 &&
-		    (r = store_meta_get(g->store, "balance_at", ctx.balance_at,
-		    sizeof(ctx.balance_at), &err)) != -1)
-			r = inbound_handle_next(&ctx, &res, &err);
+		dz_strlcpy(ctx.balance, balance, sizeof(ctx.balance));
+		dz_strlcpy(ctx.balance_at, balance_at, sizeof(ctx.balance_at));
+		r = inbound_handle_next(&ctx, &res, &err);
 		if (r == 0)
 			break;
 		if (r == -1) {
