@@ -22,6 +22,8 @@
 #include "ussd.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/dossierd/dossierd.conf"
+#define USSD_ANSWERS_MAX	5	/* menu answers one request can give */
+#define USSD_ANSWER_CHARS	"0123456789*#+"
 
 void
 ctl_usage(void)
@@ -33,7 +35,9 @@ ctl_usage(void)
 	    "  broadcast (--audience NAME | --numbers FILE)\n"
 	    "            (--text TEXT | --text-file FILE) [--dry-run] [--yes] [--force]\n"
 	    "  broadcast --list [--json] | --show ID [--json] | --cancel ID\n"
-	    "  ussd CODE [--timeout S]         run a USSD code through the daemon\n"
+	    "  ussd CODE [ANSWER ...] [--timeout S]\n"
+	    "                                  run a USSD code through the daemon;\n"
+	    "                                  ANSWERs answer its menus in turn\n"
 	    "  queue [--failed] [--lane L]     list waiting (or failed) messages\n"
 	    "  retry ID                        queue a failed message again\n"
 	    "  optout --list | --add N | --remove N\n"
@@ -462,23 +466,37 @@ daemon_ready(struct ctl *c, char *why, size_t whysz)
 }
 
 static int
-cmd_ussd(struct ctl *c, const char *code, const char *timeout)
+cmd_ussd(struct ctl *c, int argc, char **argv)
 {
 	struct ussd_req r;
 	struct dz_err err;
-	char why[256];
+	char why[256], answers[128] = "";
 	time_t now = time(NULL), end;
-	long t = timeout ? strtol(timeout, NULL, 10) : c->conf.ussd.timeout;
+	long t = c->conf.ussd.timeout;
+	size_t len;
 	int64_t id;
-	int n;
+	int i, n, nanswers = 0;
 
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--timeout") == 0) {
+			t = strtol(argv[++i], NULL, 10);
+			continue;
+		}
+		len = strlen(answers);
+		snprintf(answers + len, sizeof(answers) - len, "%s%s",
+		    len ? "\n" : "", argv[i]);
+		nanswers++;
+	}
 	if (daemon_ready(c, why, sizeof(why)) != NULL)
 		die(c, why);
-	if (store_ussd_add(c->store, code, "dossierctl", now, now + t, &id,
-	    &err) == -1)
+	if (store_ussd_add(c->store, argv[0], answers, "dossierctl", now,
+	    now + t, &id, &err) == -1)
 		die(c, err.msg);
-	/* The daemon runs it between sends; it may wait for one to finish. */
-	end = now + t + c->conf.ussd.timeout + 5;
+	/*
+	 * The daemon runs it between sends; it may wait for one to finish.
+	 * Each menu answer is one more round trip of up to ussd.timeout.
+	 */
+	end = now + t + (long)(nanswers + 1) * c->conf.ussd.timeout + 5;
 	for (;;) {
 		if ((n = store_ussd_get(c->store, id, &r, &err)) != 1)
 			die(c, n == -1 ? err.msg : "the request disappeared");
@@ -493,7 +511,12 @@ cmd_ussd(struct ctl *c, const char *code, const char *timeout)
 	if (r.state == USSD_REQ_FAILED)
 		ctl_die(c, "%s", r.error);
 	printf("%s\n", r.reply);
-	if (strcmp(r.status, "done") != 0)
+	if (strncmp(r.status, "menu", 4) == 0)
+		fprintf(stderr, "dossierctl: the network asks for an answer; the "
+		    "session was %s. To answer, give the answers after the code: "
+		    "dossierctl ussd '%s' 1 ...\n", strstr(r.status, "not ended") ?
+		    "not ended (see the daemon's log)" : "ended", argv[0]);
+	else if (strcmp(r.status, "done") != 0)
 		fprintf(stderr, "dossierctl: (USSD session: %s)\n", r.status);
 	return 0;
 }
@@ -641,6 +664,31 @@ cmd_inject(struct ctl *c, const char *number, const char *text)
 	return 0;
 }
 
+/*
+ * ussd CODE [ANSWER ...] [--timeout S]: a code of *, #, digits and +; up to
+ * USSD_ANSWERS_MAX answers of USSD_ANSWER_CHARS; a timeout of 5..300 s.
+ */
+static void
+check_ussd_usage(int argc, char **argv)
+{
+	long t;
+	int i, n = 0;
+
+	if (argc < 1 || argv[0][0] == '\0' || strlen(argv[0]) > 30 ||
+	    strspn(argv[0], "*#0123456789+") != strlen(argv[0]))
+		usage();
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--timeout") == 0) {
+			if (++i == argc || (t = strtol(argv[i], NULL, 10)) < 5 ||
+			    t > 300)
+				usage();
+		} else if (argv[i][0] == '\0' || strlen(argv[i]) > 20 ||
+		    strspn(argv[i], USSD_ANSWER_CHARS) != strlen(argv[i]) ||
+		    ++n > USSD_ANSWERS_MAX)
+			usage();
+	}
+}
+
 /* Bad arguments are a usage error (exit 2) even when the config is broken. */
 static void
 check_usage(const char *cmd, int argc, char **argv)
@@ -661,11 +709,7 @@ check_usage(const char *cmd, int argc, char **argv)
 	} else if (strcmp(cmd, "broadcast") == 0) {
 		ctl_broadcast_check_usage(argc, argv);
 	} else if (strcmp(cmd, "ussd") == 0) {
-		if (!(argc == 1 || (argc == 3 && strcmp(argv[1], "--timeout") == 0 &&
-		    strtol(argv[2], NULL, 10) >= 5 && strtol(argv[2], NULL, 10) <= 300)) ||
-		    strspn(argv[0], "*#0123456789+") != strlen(argv[0]) ||
-		    argv[0][0] == '\0' || strlen(argv[0]) > 30)
-			usage();
+		check_ussd_usage(argc, argv);
 	} else if (strcmp(cmd, "status") == 0) {
 		for (i = 0; i < argc; i++)
 			if (strcmp(argv[i], "--json") != 0)
@@ -702,7 +746,7 @@ run(struct ctl *c, const char *cmd, int argc, char **argv)
 	if (strcmp(cmd, "broadcast") == 0)
 		return ctl_broadcast(c, argc, argv);
 	if (strcmp(cmd, "ussd") == 0)
-		return cmd_ussd(c, argv[0], argc == 3 ? argv[2] : NULL);
+		return cmd_ussd(c, argc, argv);
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--failed") == 0)
 			failed = true;

@@ -393,20 +393,19 @@ open_lanes(const struct conf *c, time_t now)
 static bool
 ussd_step(struct gateway *g, struct modem *m)
 {
-	enum modem_class cls;
+	enum modem_class cls = MODEM_OK;
+	bool waiting = false;
 
-	if (ussd_poll(g->store, g->conf, m) == 1)
-		return true;
-	if (m->state != MODEM_READY)
+	if (m->state != MODEM_READY && m->ussd_req == 0)
 		return false;
 	guard(m, m->conf.step_timeout);
-	if (!ussd_dial(g->store, g->conf, m, &cls)) {
-		loop_guard_disarm();
-		return false;
-	}
+	if (m->ussd_req != 0)
+		waiting = ussd_poll(g->store, g->conf, m, &cls);
+	if (!waiting && cls == MODEM_OK && m->state == MODEM_READY)
+		(void)ussd_dial(g->store, g->conf, m, &cls);
 	if (unguard(m, m->conf.step_timeout))
 		cls = MODEM_RESET;
-	if (cls == MODEM_RESET)
+	if (cls == MODEM_RESET && m->state == MODEM_READY)
 		modem_fail(g, m);
 	return m->ussd_req != 0;
 }

@@ -46,13 +46,37 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+/*
+ * One event, one line: control characters a message carries (a USSD menu's
+ * line breaks, whatever an SMS holds) are written as \n, \r, \t or \xNN,
+ * so no text from outside can start a log line of its own.
+ */
+static void
+escape_controls(const char *in, char *out, size_t outsz)
+{
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (p = (const unsigned char *)in; *p != '\0' && n + 5 < outsz; p++) {
+		if (*p >= 0x20 && *p != 0x7f)
+			out[n++] = (char)*p;
+		else if (*p == '\n' || *p == '\r' || *p == '\t') {
+			out[n++] = '\\';
+			out[n++] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+		} else
+			n += (size_t)snprintf(out + n, outsz - n, "\\x%02x", *p);
+	}
+	out[n] = '\0';
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char msg[1024];
+	char raw[1024], msg[1024];
 	int saved = errno;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_controls(raw, msg, sizeof(msg));
 	if (!log_stderr)
 		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
 	else if (log_journal)

@@ -951,3 +951,27 @@ modem_ussd_forget(struct modem *m)
 	m->ussd_waiting = false;
 	m->ussd_done = false;
 }
+
+enum modem_class
+modem_ussd_cancel(struct modem *m, char *errbuf, size_t errsz)
+{
+	GSM_Error e;
+
+	modem_ussd_forget(m);
+	if (m->sm == NULL || m->state != MODEM_READY) {
+		snprintf(errbuf, errsz, "modem not ready");
+		return MODEM_RESET;
+	}
+	/*
+	 * libgammu 1.42 has no call of its own for AT+CUSD=2; turning incoming
+	 * USSD off sends it (then AT+CUSD=0), turning it on again AT+CUSD=1.
+	 */
+	if ((e = GSM_SetIncomingUSSD(m->sm, FALSE)) == ERR_NONE)
+		e = GSM_SetIncomingUSSD(m->sm, TRUE);
+	if (e != ERR_NONE) {
+		snprintf(errbuf, errsz, "ending the USSD session: %s",
+		    GSM_ErrorString(e));
+		return modem_classify(MODEM_OP_USSD, e, 0);
+	}
+	return MODEM_OK;
+}

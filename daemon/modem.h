@@ -80,6 +80,7 @@ struct modem {
 	int64_t			 ussd_deadline;	/* monotonic ms: no answer, give up */
 	bool			 ussd_done;
 	int			 ussd_status;	/* GSM_USSDStatus of the answer */
+	int			 ussd_answered;	/* menu answers given in this request */
 	char			 ussd[640];
 };
 
@@ -146,7 +147,8 @@ enum modem_class modem_ussd_dial(struct modem *m, const char *code,
  * The answer to the code dialled: 0 none yet; 1 and *cls: MODEM_OK, out
  * is the answer (UTF-8, decoded by libgammu from GSM-7, UCS-2 or the
  * packed hex of some firmwares) and status the session's state ("done",
- * "menu": it asks for input, left unanswered, "another client");
+ * "menu": it asks for input and the session is still open: answer with
+ * modem_ussd_dial or end it with modem_ussd_cancel, "another client");
  * MODEM_GIVEUP the code is not supported (+CUSD: 4), MODEM_RETRY the
  * network timed out (+CUSD: 5), out saying so.
  */
@@ -154,6 +156,14 @@ int	modem_ussd_result(struct modem *m, char *out, size_t outsz,
 	    char *status, size_t statussz, enum modem_class *cls);
 /* Stop waiting for an answer (a late one is then logged as unsolicited). */
 void	modem_ussd_forget(struct modem *m);
+/*
+ * End the USSD session (AT+CUSD=2 through libgammu's "stop incoming
+ * USSD", then incoming USSD on again): a menu left open would hold the
+ * modem's session until the network times it out. Guarded by the caller.
+ * MODEM_OK, or errbuf says why not (classified).
+ */
+enum modem_class modem_ussd_cancel(struct modem *m, char *errbuf,
+	    size_t errsz);
 const char	*modem_state_name(enum modem_state s);
 /*
  * For loop_guard_arm: called from a signal handler when a modem call

@@ -40,7 +40,7 @@ ussd_want_balance(struct store *s, const struct conf *c, const char *why)
 			log_warnx("%s", err.msg);
 		return;		/* one is queued or running already */
 	}
-	if (store_ussd_add(s, c->ussd.balance_code, BALANCE_SOURCE, now,
+	if (store_ussd_add(s, c->ussd.balance_code, "", BALANCE_SOURCE, now,
 	    now + BALANCE_DEADLINE_S, &id, &err) == -1)
 		log_warnx("%s", err.msg);
 	else
@@ -255,9 +255,6 @@ finish(struct store *s, const struct conf *c, struct modem *m,
 		dz_strlcpy(r.reply, answer, sizeof(r.reply));
 		dz_strlcpy(r.status, status, sizeof(r.status));
 		log_info("ussd: %s: %s answered (%s)", m->name, r.code, status);
-		if (strcmp(status, "menu") == 0)
-			log_info("ussd: %s: %s asked for input; left unanswered "
-			    "(the network ends the session)", m->name, r.code);
 	} else {
 		r.state = USSD_REQ_FAILED;
 		snprintf(r.error, sizeof(r.error), "USSD %s: %s", r.code, answer);
@@ -269,33 +266,111 @@ finish(struct store *s, const struct conf *c, struct modem *m,
 		balance_reading(s, c, m, answer);
 }
 
-int
-ussd_poll(struct store *s, const struct conf *c, struct modem *m)
+/* The n-th (from 0) of the request's answers into out: true if it has one. */
+static bool
+nth_answer(const char *answers, int n, char *out, size_t outsz)
 {
-	char answer[640], status[32];
+	const char *p = answers, *e;
+
+	for (; n > 0 && p != NULL; n--)
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	if (p == NULL || *p == '\0')
+		return false;
+	e = p + strcspn(p, "\n");
+	snprintf(out, outsz, "%.*s", (int)(e - p), p);
+	return out[0] != '\0';
+}
+
+/*
+ * End the session the network holds open (a menu, or a code never
+ * answered), so the next request does not meet a busy modem. Best effort:
+ * a failure is logged and told to the caller through *cls.
+ */
+static void
+end_session(struct modem *m, enum modem_class *cls, char *status,
+    size_t statussz)
+{
+	char why[160];
+	size_t len = strlen(status);
+	enum modem_class k;
+
+	if ((k = modem_ussd_cancel(m, why, sizeof(why))) == MODEM_OK) {
+		log_info("ussd: %s: session ended", m->name);
+		snprintf(status + len, statussz - len, "%sended", len ? ", " : "");
+		return;
+	}
+	log_warnx("ussd: %s: %s", m->name, why);
+	snprintf(status + len, statussz - len, "%snot ended", len ? ", " : "");
+	if (k == MODEM_RESET)
+		*cls = MODEM_RESET;
+}
+
+/* A menu came: give the request's next answer (true), or end the session. */
+static bool
+menu(struct store *s, const struct conf *c, struct modem *m,
+    const char *screen, enum modem_class *cls)
+{
+	struct ussd_req r;
+	struct dz_err err;
+	char answer[32], why[160];
+	int n;
+
+	if ((n = store_ussd_get(s, m->ussd_req, &r, &err)) == -1)
+		log_warnx("%s", err.msg);
+	if (n != 1)
+		return false;
+	if (!nth_answer(r.answers, m->ussd_answered, answer, sizeof(answer))) {
+		log_info("ussd: %s: %s asks for input (\"%s\") and the request "
+		    "has no answer for it", m->name, r.code, screen);
+		return false;
+	}
+	log_info("ussd: %s: %s asks for input (\"%s\"); answering %s",
+	    m->name, r.code, screen, answer);
+	m->ussd_answered++;
+	if ((*cls = modem_ussd_dial(m, answer, why, sizeof(why))) != MODEM_OK) {
+		finish(s, c, m, *cls, why, "");
+		return true;
+	}
+	m->ussd_deadline = loop_now() + c->ussd.timeout * 1000LL;
+	return true;
+}
+
+bool
+ussd_poll(struct store *s, const struct conf *c, struct modem *m,
+    enum modem_class *mcls)
+{
+	char answer[640], status[48];
 	enum modem_class cls;
 
+	*mcls = MODEM_OK;
 	if (m->ussd_req == 0)
-		return 0;
+		return false;
 	if (modem_ussd_result(m, answer, sizeof(answer), status, sizeof(status),
 	    &cls) == 1) {
+		if (cls == MODEM_OK && strcmp(status, "menu") == 0) {
+			if (menu(s, c, m, answer, mcls))
+				return m->ussd_req != 0;
+			end_session(m, mcls, status, sizeof(status));
+		}
 		finish(s, c, m, cls, answer, status);
-		return 0;
+		return false;
 	}
 	if (m->state != MODEM_READY) {
 		modem_ussd_forget(m);
 		finish(s, c, m, MODEM_RESET, "the modem went down before the "
 		    "answer", "");
-		return 0;
+		return false;
 	}
 	if (loop_now() >= m->ussd_deadline) {
-		modem_ussd_forget(m);
 		snprintf(answer, sizeof(answer), "no answer within %d s",
 		    c->ussd.timeout);
+		status[0] = '\0';
+		end_session(m, mcls, status, sizeof(status));
 		finish(s, c, m, MODEM_RETRY, answer, "");
-		return 0;
+		return false;
 	}
-	return 1;
+	return true;
 }
 
 bool
@@ -327,6 +402,7 @@ ussd_dial(struct store *s, const struct conf *c, struct modem *m,
 	if (left > c->ussd.timeout || left < 5)
 		left = c->ussd.timeout;
 	m->ussd_req = r.id;
+	m->ussd_answered = 0;
 	m->ussd_deadline = loop_now() + left * 1000LL;
 	log_debug("ussd: %s: dialling %s", m->name, r.code);
 	if ((*cls = modem_ussd_dial(m, r.code, why, sizeof(why))) != MODEM_OK)

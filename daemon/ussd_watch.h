@@ -45,8 +45,13 @@ bool	ussd_dial(struct store *s, const struct conf *c, struct modem *m,
  * The request in flight on m: its answer (stored; an answer to the
  * balance code is parsed into a reading, shown in the status and alerted
  * on: low balance, validity ending, once a day each, to the staff
- * numbers), or its end at ussd.timeout. Returns 1 while it still waits.
+ * numbers), or its end at ussd.timeout. An answer that asks for input (a
+ * menu) gets the request's next answer, or the session is ended when it
+ * has none left; a code never answered has its session ended too. The
+ * caller guards this step: *cls is what a failure means for the modem.
+ * Returns true while the request still waits.
  */
-int	ussd_poll(struct store *s, const struct conf *c, struct modem *m);
+bool	ussd_poll(struct store *s, const struct conf *c, struct modem *m,
+	    enum modem_class *cls);
 
 #endif

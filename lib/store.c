@@ -125,6 +125,9 @@ static const char *const migrations[] = {
 	"  raw TEXT NOT NULL,"
 	"  parsed INTEGER NOT NULL,"		/* 0: the reply said no balance we could read */
 	"  balance INTEGER, validity TEXT);",
+
+	/* 6: the answers to give when a USSD reply asks for input (a menu). */
+	"ALTER TABLE ussd ADD COLUMN answers TEXT NOT NULL DEFAULT '';",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {

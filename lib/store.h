@@ -509,6 +509,7 @@ struct ussd_req {
 	int64_t			 id;
 	char			 code[32];
 	char			 source[32];	/* "dossierctl", "balance", "staff" */
+	char			 answers[128];	/* menu answers, one per line */
 	enum ussd_req_state	 state;
 	time_t			 requested_at;
 	time_t			 deadline;
@@ -528,9 +529,13 @@ struct balance_reading {
 	char		 validity[11];	/* "YYYY-MM-DD" or "" */
 };
 
-/* Queue a request (own statement); *id set. 0 or -1. */
-int	store_ussd_add(struct store *s, const char *code, const char *source,
-	    time_t now, time_t deadline, int64_t *id, struct dz_err *err);
+/*
+ * Queue a request (own statement); *id set. answers: what to answer, in
+ * order, when a reply asks for input, one per line ("" none). 0 or -1.
+ */
+int	store_ussd_add(struct store *s, const char *code, const char *answers,
+	    const char *source, time_t now, time_t deadline, int64_t *id,
+	    struct dz_err *err);
 /*
  * The oldest queued request still in time: 1 found, 0 none, -1. Queued
  * requests past their deadline become failed first ("not done in time").

@@ -12,7 +12,7 @@ static const char *const req_state_names[] = {
 
 #define REQ_COLUMNS	"id, code, source, state, requested_at, deadline," \
 	" coalesce(modem, ''), coalesce(reply, ''), coalesce(status, '')," \
-	" coalesce(error, ''), coalesce(done_at, 0)"
+	" coalesce(error, ''), coalesce(done_at, 0), answers"
 
 static void
 read_req(sqlite3_stmt *st, struct ussd_req *r)
@@ -30,14 +30,17 @@ read_req(sqlite3_stmt *st, struct ussd_req *r)
 	store_col(st, 8, r->status, sizeof(r->status));
 	store_col(st, 9, r->error, sizeof(r->error));
 	r->done_at = sqlite3_column_int64(st, 10);
+	store_col(st, 11, r->answers, sizeof(r->answers));
 }
 
 int
-store_ussd_add(struct store *s, const char *code, const char *source,
-    time_t now, time_t deadline, int64_t *id, struct dz_err *err)
+store_ussd_add(struct store *s, const char *code, const char *answers,
+    const char *source, time_t now, time_t deadline, int64_t *id,
+    struct dz_err *err)
 {
 	static const char sql[] = "INSERT INTO ussd (code, source, state,"
-	    " requested_at, deadline) VALUES (?1, ?2, 'queued', ?3, ?4)";
+	    " requested_at, deadline, answers)"
+	    " VALUES (?1, ?2, 'queued', ?3, ?4, ?5)";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
@@ -46,6 +49,7 @@ store_ussd_add(struct store *s, const char *code, const char *source,
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, deadline);
+	sqlite3_bind_text(st, 5, answers ? answers : "", -1, SQLITE_STATIC);
 	if (store_run(s, st, "ussd insert", err) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);

@@ -4,8 +4,10 @@
 # balance and validity parsed into dossierctl status; an unparsable reply stored
 # raw and flagged, never read as zero; a low balance alerts the staff numbers once
 # a day, across a restart; an ending validity alerts once; a code never answered
-# times out while SMS replies keep flowing; +CUSD: 4 and +CUSD: 5 are results; a
-# USSD request never goes between the parts of a long message.
+# times out while SMS replies keep flowing, and its session is ended; +CUSD: 4
+# and +CUSD: 5 are results; a menu is ended (AT+CUSD=2) unless answers were
+# given, then walked in turn; a USSD request never goes between the parts of a
+# long message.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakemodem.sh"
 empty_records
@@ -104,6 +106,39 @@ fm ussd_reply code='*103#' status:=5 >/dev/null
 if out=$($DCTL ussd '*103#' 2>&1); then fail "+CUSD: 5 succeeded: $out"; fi
 assert_contains "$out" "timed out"
 
+# --- A menu (+CUSD: 1): the session is ended (AT+CUSD=2) unless the caller gave
+# the answers; given, each goes in turn and the last screen is the reply.
+fm ussd_reply code='*100#' status:=1 text="1. Goi cuoc
+2. Khuyen mai" >/dev/null
+fm ussd_reply code='*100#>1' status:=1 text="1. Goi ngay
+2. Goi thang" >/dev/null
+fm ussd_reply code='*100#>1>2' text="Goi thang: 70.000d/30 ngay" >/dev/null
+c0=$(fm_count ussd_cancel session '*100#')
+$DCTL ussd '*100#' >"$T/m.out" 2>"$T/m.err" || fail "ussd menu: $(cat "$T/m.out" "$T/m.err")"
+assert_contains "$(cat "$T/m.out")" "1. Goi cuoc"
+assert_contains "$(cat "$T/m.err")" "the session was ended"
+[ "$(fm_count ussd_cancel session '*100#')" = $((c0 + 1)) ] || fail "the menu's session was not ended (AT+CUSD=2)"
+grep -q 'asks for input ("1. Goi cuoc\\n2. Khuyen mai") and the request has no answer' "$T/dossierd.log" ||
+    fail "menu end not logged on one line"
+[ "$(sql "SELECT status FROM ussd ORDER BY id DESC LIMIT 1")" = "menu, ended" ] ||
+    fail "menu request: $(sql "SELECT * FROM ussd ORDER BY id DESC LIMIT 1")"
+out=$($DCTL ussd '*100#' 1 2 2>"$T/m.err") || fail "ussd menu answers: $out $(cat "$T/m.err")"
+[ "$out" = "Goi thang: 70.000d/30 ngay" ] || fail "menu walk ended on: $out"
+[ ! -s "$T/m.err" ] || fail "a finished menu walk warned: $(cat "$T/m.err")"
+[ "$(fm_count ussd_cancel session '*100#')" = $((c0 + 1)) ] || fail "a menu walk that ended by itself was cancelled"
+python3 - "$T/modem.log" <<'PY' || fail "the menu answers did not go in turn in one session"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+paths = [e["path"] for e in ev if e["event"] == "ussd"][-3:]
+assert paths == ["*100#", "*100#>1", "*100#>1>2"], paths
+print("ussd: menu walk", " -> ".join(paths))
+PY
+# A menu answer the network does not know (+CUSD: 4 inside the session).
+if out=$($DCTL ussd '*100#' 9 2>&1); then fail "an unknown menu answer succeeded: $out"; fi
+assert_contains "$out" "+CUSD: 4"
+# The modem is free again: the balance code answers as before.
+out=$($DCTL ussd '*101#') || fail "ussd after the menus: $out"
+
 # --- A code never answered: times out after ussd.timeout while replies keep flowing.
 fm ussd_reply code='*102#' noreply:=true >/dev/null
 t0=$(now)
@@ -115,6 +150,7 @@ wait_delivered 10 +84913000001 || fail "a reply waited for the USSD answer"
 replied=$(elapsed "$t0")
 wait $UP && fail "a code never answered succeeded: $(cat "$T/u.out")"
 assert_contains "$(cat "$T/u.out")" "no answer within 5 s"
+[ "$(fm_count ussd_cancel session '*102#')" = 1 ] || fail "the unanswered code's session was not ended"
 echo "ussd: a code never answered timed out after ussd.timeout; a reply meanwhile went out $replied s after the dial"
 
 # --- USSD while a long message goes out: never between its parts.

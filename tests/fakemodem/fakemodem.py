@@ -768,6 +768,7 @@ class Modem:
         self.cgreg_n = 0
         self.cops_format = 0
         self.cusd_n = 0
+        self.ussd_session = None   # the menu path a status-1 answer left open
         self.cfun = 1
         self.cmms = 0
         self.reset_line()
@@ -1235,20 +1236,31 @@ class Modem:
     def ussd_request(self, n, s, dcs):
         code, enc = self.decode_ussd_request(s)
         self.stats["ussd"] += 1
-        rule = self.ussd_replies.get(code)
-        self.log.emit("ussd", code=code, raw=s, encoding=enc, dcs=dcs, presentation=n,
-                      charset=self.cscs, answered=bool(rule) and not (rule or {}).get("noreply"))
+        # Inside an open menu session an answer is looked up by its path,
+        # "*100#>1>2"; a new code (starting with * or #) starts a new session.
+        key = code
+        if self.ussd_session is not None and code[:1] not in ("*", "#"):
+            key = self.ussd_session + ">" + code
+        rule = self.ussd_replies.get(key)
+        self.log.emit("ussd", code=code, path=key, raw=s, encoding=enc, dcs=dcs,
+                      presentation=n, charset=self.cscs, session=self.ussd_session,
+                      answered=bool(rule) and not (rule or {}).get("noreply"))
         if not self.registered:
             raise self.cme(30)
+        self.ussd_session = None
         if rule is None:
             line = "+CUSD: 4"
         elif rule.get("noreply"):
+            self.ussd_session = key   # the network holds it until cancelled
             return
         else:
             mode = rule.get("encoding") or self.ussd_mode
             if mode == "auto":
                 mode = "packed" if enc == "packed" else "text"
-            line = self.ussd_reply_line(int(rule.get("status", 0)), rule.get("text"), mode,
+            status = int(rule.get("status", 0))
+            if status == 1:
+                self.ussd_session = key
+            line = self.ussd_reply_line(status, rule.get("text"), mode,
                                         rule.get("dcs"))
         if n != 1:
             return  # result code presentation disabled: the answer is never shown
@@ -1653,7 +1665,8 @@ def h_cusd(m, kind, args):
         if n in (0, 1):
             m.cusd_n = n
         if n == 2:
-            m.log.emit("ussd_cancel")
+            m.log.emit("ussd_cancel", session=m.ussd_session)
+            m.ussd_session = None
             return None
         if len(args) >= 2 and args[1] != "":
             dcs = int(args[2]) if len(args) > 2 and args[2] != "" else 15
