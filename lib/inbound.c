@@ -21,6 +21,9 @@ struct handling {
 	char			 number[PHONE_BUFSZ];
 	struct inbound_result	*res;
 	enum lane		 lane;		/* replies go here: reply, or staff */
+	/* A preview: replies go here instead of the outbox. */
+	int			(*capture)(void *, const char *);
+	void			*capture_arg;
 };
 
 /* Render tpl with vars and queue it as a reply to the sender. */
@@ -32,6 +35,14 @@ reply(struct handling *j, const char *tpl, const struct template_var *vars,
 
 	if (template_render(tpl, vars, nvars, text, sizeof(text), err) == -1)
 		return -1;
+	if (j->capture != NULL) {
+		char body[REPLY_MAX];
+
+		if (pass_prepare_sms(j->ctx, text, body, sizeof(body), err) == -1)
+			return -1;
+		j->res->replies++;
+		return j->capture(j->capture_arg, body);
+	}
 	if (pass_queue_sms(j->ctx, j->lane, j->number, text,
 	    j->ctx->now + j->ctx->conf->sms.reply_expiry, j->msg->id, err) == -1)
 		return -1;
@@ -602,4 +613,38 @@ inbound_handle_next(struct pass *ctx, struct inbound_result *res,
 	if (store_commit(ctx->store, err) == -1)
 		return -1;
 	return 1;
+}
+
+int
+inbound_preview(struct pass *ctx, const char *sender, const char *text,
+    int (*cb)(void *, const char *), void *arg, struct inbound_result *res,
+    struct dz_err *err)
+{
+	struct inbox_msg msg;
+	struct handling j = { .ctx = ctx, .msg = &msg, .res = res,
+	    .lane = LANE_REPLY, .capture = cb, .capture_arg = arg };
+	enum phone_kind pk;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	memset(&msg, 0, sizeof(msg));
+	dz_strlcpy(msg.sender, sender, sizeof(msg.sender));
+	dz_strlcpy(msg.text, text, sizeof(msg.text));
+	msg.received_at = ctx->now;
+	dz_strlcpy(res->sender, sender, sizeof(res->sender));
+	pk = phone_normalize(sender, j.number, sizeof(j.number));
+	if (!phone_kind_is_replyable(pk)) {
+		res->kind = "ignored";
+		res->outcome = "sender never answered";
+		return 0;
+	}
+	/*
+	 * The real handling, in a transaction that is always rolled back: the
+	 * audit rows, limit counts and opt-outs it writes are never kept.
+	 */
+	if (store_begin(ctx->store, err) == -1)
+		return -1;
+	r = handle(&j, err);
+	store_rollback(ctx->store);
+	return r == -1 ? -1 : res->replies;
 }

@@ -30,4 +30,16 @@ struct inbound_result {
 int	inbound_handle_next(struct pass *ctx, struct inbound_result *res,
 	    struct dz_err *err);
 
+/*
+ * What the gateway would answer text from sender now (dossierctl lookup):
+ * the same handling as inbound_handle_next, but each reply is rendered
+ * into cb instead of being queued, and everything else it would write
+ * (audit, limit counts, opt-outs) is rolled back. A sender that is never
+ * answered (short code, sender name) gets no reply. Returns the number of
+ * replies (0: none would be sent, res->outcome says why) or -1.
+ */
+int	inbound_preview(struct pass *ctx, const char *sender, const char *text,
+	    int (*cb)(void *, const char *), void *arg,
+	    struct inbound_result *res, struct dz_err *err);
+
 #endif

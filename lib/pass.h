@@ -32,6 +32,12 @@ void	pass_init(struct pass *p, const struct conf *c, struct store *s,
  * transaction, if any). Returns the outbox id, or -1: DZ_EPERMANENT when
  * the text cannot be prepared, else the store's error.
  */
+/*
+ * The body an SMS of text goes out with: folded and cut by sms.charset and
+ * sms.max_parts, as pass_queue_sms queues it. Parts (>= 1), or -1.
+ */
+int	pass_prepare_sms(const struct pass *p, const char *text, char *body,
+	    size_t bodysz, struct dz_err *err);
 int64_t	pass_queue_sms(const struct pass *p, enum lane lane, const char *number,
 	    const char *text, time_t expires, int64_t inbox_id,
 	    struct dz_err *err);

@@ -560,6 +560,43 @@ int	store_balance_add(struct store *s, const struct balance_reading *b,
 int	store_balance_last(struct store *s, bool parsed_only,
 	    struct balance_reading *b, struct dz_err *err);
 
+/* ---- store_history.c: what one number sent and got back ---- */
+
+/* One message to or from a number: an inbox row (incoming) or an outbox row. */
+struct hist_row {
+	bool		 incoming;
+	int64_t		 id;
+	time_t		 at;		/* received, or queued */
+	char		 number[STORE_NUM_MAX];
+	char		 text[STORE_TEXT_MAX];
+	char		 kind[24];	/* incoming: lookup, help, ... */
+	char		 outcome[128];	/* incoming: what came of it, or "pending" */
+	enum lane	 lane;		/* outgoing: */
+	enum out_state	 state;
+	int		 attempts;
+	time_t		 sent_at;	/* 0 not sent */
+	int		 parts;
+	char		 modem[32];
+	char		 last_error[256];
+	int64_t		 inbox_id;	/* the message it answers, 0 none */
+	int64_t		 broadcast_id;	/* the broadcast it belongs to, 0 none */
+	bool		 uncertain;	/* a send may have reached the phone */
+};
+
+typedef int (*store_hist_cb)(void *arg, const struct hist_row *r);
+/*
+ * Messages from and to number (also spelled national, as an inbox sender
+ * may be) since `since`: the newest `limit`, oldest first, each handed to
+ * cb (non-zero stops). *total: how many there are in all. Rows handed
+ * over, or -1.
+ */
+int	store_history(struct store *s, const char *number, const char *national,
+	    time_t since, int limit, store_hist_cb cb, void *arg, int *total,
+	    struct dz_err *err);
+/* One message: 1 found, 0 none, -1. */
+int	store_message_get(struct store *s, bool incoming, int64_t id,
+	    struct hist_row *r, struct dz_err *err);
+
 /* ---- store_report.c: modem status, today's counts ---- */
 
 /* Insert or replace the status row of ms->name. 0 or -1. */
