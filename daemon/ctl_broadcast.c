@@ -9,10 +9,12 @@
 
 #include "broadcast.h"
 #include "ctl.h"
+#include "i18n.h"
 #include "numbers.h"
 #include "pass.h"
 #include "policy.h"
 #include "text.h"
+#include "width.h"
 
 /* The options of one broadcast command line. */
 struct bc_opts {
@@ -24,15 +26,50 @@ struct bc_opts {
 	const char	*show, *cancel;	/* --show ID, --cancel ID */
 };
 
+/* Shown after a count ("3 duplicates"); translated where printed. */
 static const char *const exclusion_labels[EXCL_NREASONS] = {
-	[EXCL_DUPLICATE] = "duplicates",
-	[EXCL_OPTOUT] = "opted out",
-	[EXCL_LANDLINE] = "landlines",
-	[EXCL_SHORTCODE] = "short codes",
-	[EXCL_EMPTY] = "no number",
-	[EXCL_INVALID] = "not a mobile number",
-	[EXCL_BAD_LINE] = "unreadable lines",
+	/* TRANSLATORS: why numbers get no broadcast, after a count. */
+	[EXCL_DUPLICATE] = N_("duplicates"),
+	[EXCL_OPTOUT] = N_("opted out"),
+	[EXCL_LANDLINE] = N_("landlines"),
+	[EXCL_SHORTCODE] = N_("short codes"),
+	[EXCL_EMPTY] = N_("no number"),
+	[EXCL_INVALID] = N_("not a mobile number"),
+	[EXCL_BAD_LINE] = N_("unreadable lines"),
 };
+
+/* A job's state in words; the database and --json keep the names. */
+static const char *
+job_state_word(enum job_state st)
+{
+	switch (st) {
+	case JOB_COLLECTING:
+		/* TRANSLATORS: the states of a broadcast (--list, --show). */
+		return _("collecting");
+	case JOB_CONFIRM:
+		/* TRANSLATORS: a broadcast state: waits for the staff's OK. */
+		return _("confirm");
+	case JOB_QUEUING:
+		/* TRANSLATORS: a broadcast state: recipients being queued. */
+		return _("queuing");
+	case JOB_QUEUED:
+		/* TRANSLATORS: a broadcast state: every recipient queued. */
+		return _("queued");
+	case JOB_CANCELLED:
+		return _("cancelled");
+	case JOB_EXPIRED:
+		/* TRANSLATORS: a broadcast state: not confirmed in time. */
+		return _("expired");
+	case JOB_DRYRUN:
+		/* TRANSLATORS: a broadcast state: a dry run's counting. */
+		return _("dryrun");
+	case JOB_ABANDONED:
+		/* TRANSLATORS: a broadcast state: counting never finished. */
+		return _("abandoned");
+	default:
+		return store_job_state_name(st);
+	}
+}
 
 static int
 parse_opts(int argc, char **argv, struct bc_opts *o)
@@ -98,7 +135,7 @@ parse_id(struct ctl *c, const char *s)
 	long long id = strtoll(s, &end, 10);
 
 	if (*s == '\0' || *end != '\0' || id <= 0)
-		ctl_die(c, "not a broadcast number: %s", s);
+		ctl_die(c, _("not a broadcast number: %s"), s);
 	return id;
 }
 
@@ -113,11 +150,11 @@ read_text_file(struct ctl *c, const char *path)
 	if ((f = fopen(path, "r")) == NULL)
 		ctl_die(c, "%s: %s", path, strerror(errno));
 	if ((buf = malloc(STORE_TEXT_MAX + 1)) == NULL)
-		ctl_die(c, "out of memory");
+		ctl_die(c, "%s", _("out of memory"));
 	n = fread(buf, 1, STORE_TEXT_MAX + 1, f);
 	fclose(f);
 	if (n > STORE_TEXT_MAX)
-		ctl_die(c, "%s: longer than %d bytes", path, STORE_TEXT_MAX);
+		ctl_die(c, _("%s: longer than %d bytes"), path, STORE_TEXT_MAX);
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
@@ -135,6 +172,7 @@ source_label(char *out, size_t outsz)
 
 	if (u == NULL || *u == '\0')
 		u = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "?";
+	/* Stored in the database and --json: not translated. */
 	snprintf(out, outsz, "dossierctl, user %s", u);
 }
 
@@ -146,12 +184,20 @@ audience_sql(struct ctl *c, const char *name)
 	for (i = 0; i < c->conf.records.naudiences; i++)
 		if (strcmp(c->conf.records.audiences[i].name, name) == 0)
 			return c->conf.records.audiences[i].sql;
-	fprintf(stderr, "dossierctl: no audience \"%s\" in %s; configured:",
-	    name, c->conf.file);
-	for (i = 0; i < c->conf.records.naudiences; i++)
-		fprintf(stderr, " %s", c->conf.records.audiences[i].name);
-	fprintf(stderr, "%s\n", i == 0 ? " none (records.audiences)" : "");
-	ctl_die(c, "unknown audience");
+	if (c->conf.records.naudiences == 0)
+		fprintf(stderr, _("dossierctl: no audience \"%s\" in %s; "
+		    "configured: none (records.audiences)\n"), name,
+		    c->conf.file);
+	else {
+		/* TRANSLATORS: the configured audience names follow. */
+		fprintf(stderr, _("dossierctl: no audience \"%s\" in %s; "
+		    "configured:"), name, c->conf.file);
+		for (i = 0; i < c->conf.records.naudiences; i++)
+			fprintf(stderr, " %s",
+			    c->conf.records.audiences[i].name);
+		fprintf(stderr, "\n");
+	}
+	ctl_die(c, "%s", _("unknown audience"));
 }
 
 /* The first time the send window lets the job's first message go. */
@@ -167,12 +213,15 @@ first_send(struct ctl *c, time_t now, char *out, size_t outsz)
 	wait = policy_until_window(ws, we, tm.tm_hour * 60 + tm.tm_min,
 	    tm.tm_sec);
 	if (wait == 0)
-		snprintf(out, outsz, "now (inside the send window %02d:%02d-%02d:%02d)",
-		    ws / 60, ws % 60, we / 60, we % 60);
+		snprintf(out, outsz, _("now (inside the send window "
+		    "%02d:%02d-%02d:%02d)"), ws / 60, ws % 60, we / 60,
+		    we % 60);
 	else {
 		ctl_fmt_time(now + wait, when, sizeof(when));
-		snprintf(out, outsz, "%.16s, when the send window %02d:%02d-%02d:%02d "
-		    "opens", when, ws / 60, ws % 60, we / 60, we % 60);
+		/* TRANSLATORS: %.16s is the date and time, YYYY-MM-DD HH:MM. */
+		snprintf(out, outsz, _("%.16s, when the send window "
+		    "%02d:%02d-%02d:%02d opens"), when, ws / 60, ws % 60,
+		    we / 60, we % 60);
 	}
 }
 
@@ -182,23 +231,26 @@ print_summary(struct ctl *c, const struct job *j, bool dry, time_t now)
 	char when[128];
 	int i, first = 1;
 
-	printf("broadcast%s to %s\n", dry ? " (dry run: nothing is queued)" : "",
-	    j->audience);
-	printf("  recipients:  %d\n", j->recipients);
-	printf("  excluded:    %d", broadcast_excluded(j));
+	/* TRANSLATORS: %s is the audience name or "file NAME.csv". */
+	printf(dry ? _("broadcast (dry run: nothing is queued) to %s\n") :
+	    _("broadcast to %s\n"), j->audience);
+	/* TRANSLATORS: the labels of the summary line up; pad them alike. */
+	printf(_("  recipients:  %d\n"), j->recipients);
+	printf(_("  excluded:    %d"), broadcast_excluded(j));
 	for (i = 0; i < EXCL_NREASONS; i++)
 		if (j->excluded[i] > 0) {
 			printf("%s%d %s", first ? " (" : ", ", j->excluded[i],
-			    exclusion_labels[i]);
+			    _(exclusion_labels[i]));
 			first = 0;
 		}
 	printf("%s\n", first ? "" : ")");
-	printf("  text as sent (%s, %d SMS per recipient):\n    %s\n",
-	    j->ucs2 ? "UCS-2, Vietnamese letters kept" : "GSM-7", j->segments,
-	    j->text);
-	printf("  cost:        %d SMS in all\n", j->segments * j->recipients);
+	printf(_("  text as sent (%s, %d SMS per recipient):\n    %s\n"),
+	    j->ucs2 ? _("UCS-2, Vietnamese letters kept") : "GSM-7",
+	    j->segments, j->text);
+	printf(_("  cost:        %d SMS in all\n"),
+	    j->segments * j->recipients);
 	first_send(c, now, when, sizeof(when));
-	printf("  first send:  %s\n", when);
+	printf(_("  first send:  %s\n"), when);
 }
 
 /* Numbers file lines, one at a time, into the job; a transaction every so often. */
@@ -283,40 +335,41 @@ static bool
 confirmed(struct ctl *c, const struct bc_opts *o, const struct job *j)
 {
 	struct dz_err err;
-	char line[16];
+	char question[256];
 
 	if (o->yes)
 		return true;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		if (store_job_delete(c->store, j->id, &err) == -1)
 			ctl_die(c, "%s", err.msg);
-		ctl_die(c, "not a terminal: nothing queued; add --yes to send %d "
-		    "SMS without asking", j->segments * j->recipients);
+		ctl_die(c, _("not a terminal: nothing queued; add --yes to "
+		    "send %d SMS without asking"), j->segments * j->recipients);
 	}
-	printf("Send it to %d recipient%s (%d SMS)? [y/N] ", j->recipients,
-	    j->recipients == 1 ? "" : "s", j->segments * j->recipients);
-	fflush(stdout);
-	if (fgets(line, sizeof(line), stdin) == NULL)
-		return false;
-	return line[0] == 'y' || line[0] == 'Y' || strncmp(line, "co", 2) == 0 ||
-	    strncmp(line, "có", 3) == 0;
+	/* ctl_confirm adds "[y/N]" and takes the translated yes too. */
+	snprintf(question, sizeof(question), P_("Send it to %d recipient (%d "
+	    "SMS)?", "Send it to %d recipients (%d SMS)?", j->recipients),
+	    j->recipients, j->segments * j->recipients);
+	return ctl_confirm(c, question);
 }
 
 static void
 progress(bool tty, int done, int total, int *shown)
 {
 	int pct = total > 0 ? (int)(100LL * done / total) : 100, i;
+	char bar[41];
 
 	if (tty) {
-		printf("\r  queuing: [");
 		for (i = 0; i < 40; i++)
-			putchar(i < pct * 40 / 100 ? '#' : '.');
-		printf("] %3d%% %d/%d", pct, done, total);
+			bar[i] = i < pct * 40 / 100 ? '#' : '.';
+		bar[40] = '\0';
+		putchar('\r');
+		/* TRANSLATORS: [%s] is a bar of 40 # and . characters. */
+		printf(_("  queuing: [%s] %3d%% %d/%d"), bar, pct, done, total);
 		if (done >= total)
 			putchar('\n');
 		fflush(stdout);
 	} else if (pct / 10 > *shown / 10 || done >= total) {
-		printf("  queued %d of %d (%d%%)\n", done, total, pct);
+		printf(_("  queued %d of %d (%d%%)\n"), done, total, pct);
 		fflush(stdout);
 	}
 	*shown = pct;
@@ -333,8 +386,8 @@ queue_all(struct ctl *c, struct pass *p, struct job *j)
 	for (;;) {
 		pass_init(p, &c->conf, c->store, c->records, time(NULL));
 		if ((r = broadcast_queue_step(p, j, BROADCAST_BATCH, &err)) == -1)
-			ctl_die(c, "%s (broadcast #%lld: dossierd queues the rest)",
-			    err.msg, (long long)j->id);
+			ctl_die(c, _("%s (broadcast #%lld: dossierd queues the "
+			    "rest)"), err.msg, (long long)j->id);
 		progress(tty, j->enqueued, j->recipients, &shown);
 		if (r == 1)
 			break;
@@ -356,13 +409,14 @@ cmd_new(struct ctl *c, const struct bc_opts *o)
 		snprintf(label, sizeof(label), "%s", o->audience);
 	} else {
 		base = strrchr(o->numbers, '/');
+		/* The job's audience in the database and --json: English. */
 		snprintf(label, sizeof(label), "file %s", base ? base + 1 : o->numbers);
 	}
 	if (o->text_file != NULL)
 		text = read_text_file(c, o->text_file);
 	if ((c->records = records_new(c->conf.records.path,
 	    c->conf.records.busy_timeout)) == NULL)
-		ctl_die(c, "out of memory");
+		ctl_die(c, "%s", _("out of memory"));
 	pass_init(&p, &c->conf, c->store, c->records, time(NULL));
 	source_label(source, sizeof(source));
 	if (broadcast_prepare(&p, &j, source, label, text ? text : o->text,
@@ -373,9 +427,9 @@ cmd_new(struct ctl *c, const struct bc_opts *o)
 	    j.audience, j.text, p.now - BROADCAST_REPEAT_S, &err)) != 0) {
 		if (same == -1)
 			ctl_die(c, "%s", err.msg);
-		ctl_die(c, "broadcast #%lld sent the same text to %s less than "
-		    "24 hours ago; add --force to send it again", (long long)same,
-		    j.audience);
+		ctl_die(c, _("broadcast #%lld sent the same text to %s less "
+		    "than 24 hours ago; add --force to send it again"),
+		    (long long)same, j.audience);
 	}
 	j.state = o->dry_run ? JOB_DRYRUN : JOB_COLLECTING;
 	if (store_job_add(c->store, &j, &err) == -1)
@@ -389,8 +443,9 @@ cmd_new(struct ctl *c, const struct bc_opts *o)
 		if (store_job_delete(c->store, j.id, &err) == -1)
 			ctl_die(c, "%s", err.msg);
 		if (!o->dry_run)
-			printf("%s\n", j.recipients == 0 ? "nobody to send to: "
-			    "nothing queued" : "not sent: nothing queued");
+			printf("%s\n", j.recipients == 0 ?
+			    _("nobody to send to: nothing queued") :
+			    _("not sent: nothing queued"));
 		return 0;
 	}
 	j.state = JOB_QUEUING;
@@ -398,9 +453,11 @@ cmd_new(struct ctl *c, const struct bc_opts *o)
 		ctl_die(c, "%s", err.msg);
 	queue_all(c, &p, &j);
 	ctl_fmt_time(j.created_at, when, sizeof(when));
-	printf("broadcast #%lld: %d message%s queued in the broadcast lane; "
-	    "follow it with: dossierctl broadcast --show %lld\n", (long long)j.id,
-	    j.enqueued, j.enqueued == 1 ? "" : "s", (long long)j.id);
+	printf(P_("broadcast #%lld: %d message queued in the broadcast lane; "
+	    "follow it with: dossierctl broadcast --show %lld\n",
+	    "broadcast #%lld: %d messages queued in the broadcast lane; "
+	    "follow it with: dossierctl broadcast --show %lld\n", j.enqueued),
+	    (long long)j.id, j.enqueued, (long long)j.id);
 	return 0;
 }
 
@@ -410,6 +467,7 @@ struct list_ctx {
 	struct ctl	*c;
 	bool		 json;
 	int		 n;
+	size_t		 state_cols;	/* the widest state word, >= 10 */
 };
 
 static void
@@ -439,6 +497,40 @@ job_json(const struct job *j, const struct job_progress *pr, bool text)
 	printf("}");
 }
 
+/* Display cells, not bytes: the headings and state words may be translated. */
+static void
+list_heading(struct list_ctx *lc)
+{
+	/*
+	 * TRANSLATORS: headings of numbers in broadcast --list (6 columns):
+	 * recipients, waiting to be sent, sent, failed, excluded, not sent yet.
+	 */
+	const char *num[] = { _("TO"), _("QUEUED"), _("SENT"), _("FAILED"),
+	    _("EXCL"), _("LEFT") };
+	size_t i, w;
+	int st;
+
+	lc->state_cols = width_of(_("STATE"));
+	for (st = 0; st < JOB_NSTATES; st++)
+		if ((w = width_of(job_state_word(st))) > lc->state_cols)
+			lc->state_cols = w;
+	if (lc->state_cols < 10)
+		lc->state_cols = 10;
+	ctl_cell(lc->c, _("ID"), 5, false);
+	putchar(' ');
+	ctl_cell(lc->c, _("CREATED"), 16, false);
+	putchar(' ');
+	ctl_cell(lc->c, _("STATE"), lc->state_cols, false);
+	putchar(' ');
+	ctl_cell(lc->c, _("AUDIENCE"), 20, false);
+	for (i = 0; i < sizeof(num) / sizeof(num[0]); i++) {
+		putchar(' ');
+		ctl_cell(lc->c, num[i], 6, true);
+	}
+	/* TRANSLATORS: who made it ("dossierctl, user NAME", a number). */
+	printf("  %s\n", _("FROM"));
+}
+
 static int
 list_cb(void *arg, const struct job *j)
 {
@@ -455,14 +547,15 @@ list_cb(void *arg, const struct job *j)
 		return 0;
 	}
 	if (lc->n++ == 0)
-		printf("%-5s %-16s %-10s %-20s %6s %6s %6s %6s %6s %6s  %s\n",
-		    "ID", "CREATED", "STATE", "AUDIENCE", "TO", "QUEUED", "SENT",
-		    "FAILED", "EXCL", "LEFT", "FROM");
+		list_heading(lc);
 	ctl_fmt_time(j->created_at, when, sizeof(when));
-	printf("%-5lld %-16.16s %-10s %-20.20s %6d %6d %6d %6d %6d %6d  %s\n",
-	    (long long)j->id, when, store_job_state_name(j->state), j->audience,
-	    j->recipients, pr.waiting, pr.sent, pr.failed, broadcast_excluded(j),
-	    pr.pending + pr.waiting, j->source);
+	printf("%-5lld %-16.16s ", (long long)j->id, when);
+	ctl_cell(lc->c, job_state_word(j->state), lc->state_cols, false);
+	putchar(' ');
+	ctl_cell(lc->c, j->audience, 20, false);
+	printf(" %6d %6d %6d %6d %6d %6d  %s\n", j->recipients, pr.waiting,
+	    pr.sent, pr.failed, broadcast_excluded(j), pr.pending + pr.waiting,
+	    j->source);
 	return 0;
 }
 
@@ -479,7 +572,7 @@ cmd_list(struct ctl *c, bool json)
 	if (json)
 		printf("]\n");
 	else if (lc.n == 0)
-		printf("no broadcasts yet\n");
+		printf("%s\n", _("no broadcasts yet"));
 	return 0;
 }
 
@@ -492,7 +585,29 @@ get_job(struct ctl *c, const char *arg, struct job *j)
 	if ((r = store_job_get(c->store, parse_id(c, arg), j, &err)) == -1)
 		ctl_die(c, "%s", err.msg);
 	if (r == 0 || j->state == JOB_DRYRUN)
-		ctl_die(c, "no broadcast #%s (dossierctl broadcast --list)", arg);
+		ctl_die(c, _("no broadcast #%s (dossierctl broadcast --list)"),
+		    arg);
+}
+
+/* When the job was queued, cancelled or expired. */
+static void
+show_finished(const struct job *j, const char *when)
+{
+	switch (j->state) {
+	case JOB_QUEUED:
+		printf(_("  all queued:   %s\n"), when);
+		break;
+	case JOB_CANCELLED:
+		printf(_("  cancelled:   %s\n"), when);
+		break;
+	case JOB_EXPIRED:
+		printf(_("  expired:     %s\n"), when);
+		break;
+	default:
+		printf("  %s:%*s%s\n", store_job_state_name(j->state),
+		    (int)(12 - strlen(store_job_state_name(j->state))), "",
+		    when);
+	}
 }
 
 static int
@@ -513,24 +628,25 @@ cmd_show(struct ctl *c, const char *arg, bool json)
 		return 0;
 	}
 	ctl_fmt_time(j.created_at, when, sizeof(when));
-	printf("broadcast #%lld, %s\n  created:     %s by %s\n  audience:    %s\n",
-	    (long long)j.id, store_job_state_name(j.state), when, j.source,
-	    j.audience);
-	printf("  recipients:  %d (%d SMS each)\n", j.recipients, j.segments);
+	printf(_("broadcast #%lld, %s\n"), (long long)j.id,
+	    job_state_word(j.state));
+	/* TRANSLATORS: the labels of --show line up; pad them alike. */
+	printf(_("  created:     %s by %s\n"), when, j.source);
+	printf(_("  audience:    %s\n"), j.audience);
+	printf(_("  recipients:  %d (%d SMS each)\n"), j.recipients,
+	    j.segments);
 	for (i = 0; i < EXCL_NREASONS; i++)
 		if (j.excluded[i] > 0)
-			printf("  excluded:    %d %s\n", j.excluded[i],
-			    exclusion_labels[i]);
-	printf("  progress:    %d sent, %d waiting to be sent, %d failed, "
-	    "%d cancelled, %d not queued yet\n", pr.sent, pr.waiting, pr.failed,
-	    pr.cancelled, pr.pending);
+			printf(_("  excluded:    %d %s\n"), j.excluded[i],
+			    _(exclusion_labels[i]));
+	printf(_("  progress:    %d sent, %d waiting to be sent, %d failed, "
+	    "%d cancelled, %d not queued yet\n"), pr.sent, pr.waiting,
+	    pr.failed, pr.cancelled, pr.pending);
 	if (j.finished_at > 0) {
 		ctl_fmt_time(j.finished_at, when, sizeof(when));
-		printf("  %s:%*s%s\n", j.state == JOB_QUEUED ? "all queued" :
-		    store_job_state_name(j.state), j.state == JOB_QUEUED ? 3 :
-		    (int)(12 - strlen(store_job_state_name(j.state))), "", when);
+		show_finished(&j, when);
 	}
-	printf("  text:\n    %s\n", j.text);
+	printf(_("  text:\n    %s\n"), j.text);
 	return 0;
 }
 
@@ -549,9 +665,10 @@ cmd_cancel(struct ctl *c, const char *arg)
 		ctl_die(c, "%s", err.msg);
 	if (store_job_progress(c->store, j.id, &pr, &err) == -1)
 		ctl_die(c, "%s", err.msg);
-	printf("broadcast #%lld cancelled: %d message%s not sent, %d already "
-	    "sent\n", (long long)j.id, n + pr.pending, n + pr.pending == 1 ?
-	    "" : "s", pr.sent);
+	printf(P_("broadcast #%lld cancelled: %d message not sent, %d already "
+	    "sent\n", "broadcast #%lld cancelled: %d messages not sent, %d "
+	    "already sent\n", n + pr.pending), (long long)j.id, n + pr.pending,
+	    pr.sent);
 	return 0;
 }
 

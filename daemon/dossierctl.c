@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "i18n.h"
 #include "ctl.h"
 #include "pass.h"
 #include "phone.h"
@@ -25,23 +26,34 @@
 #define USSD_ANSWERS_MAX	5	/* menu answers one request can give */
 #define USSD_ANSWER_CHARS	"0123456789*#+"
 
+static bool help_all;	/* --help-all: also the commands for tests and demos */
+
 void
 ctl_usage(void)
 {
-	fprintf(stderr,
-	    "usage: dossierctl [-c file] command [args]\n"
-	    "  status [--json]                 modems, queues, today's counts\n"
-	    "  send NUMBER TEXT                queue a staff message\n"
-	    "  broadcast (--audience NAME | --numbers FILE)\n"
-	    "            (--text TEXT | --text-file FILE) [--dry-run] [--yes] [--force]\n"
+	fprintf(stderr, "%s", _(
+	    "usage: dossierctl [-c FILE] COMMAND [ARGUMENTS]\n"
+	    "  status [--json]             the modem, the queue, today's counts, the SIM balance\n"
+	    "  send NUMBER TEXT... [--yes] [--wait]\n"
+	    "                              send a message (shows it first, asks to confirm)\n"
+	    "  history NUMBER [--days N] [--limit N] [--json]\n"
+	    "                              what a number sent and got back\n"
+	    "  show ID [--json]            one message in full (IDs from history and queue)\n"
+	    "  lookup TEXT... [--from NUMBER] [--json]\n"
+	    "                              the reply a citizen would get, nothing is sent\n"
+	    "  queue [--failed] [--lane KIND] [--limit N] [--json]\n"
+	    "                              messages waiting to be sent (or failed)\n"
+	    "  retry ID [--yes]            send a failed message again\n"
+	    "  broadcast (--audience NAME | --numbers FILE) (--text TEXT | --text-file FILE)\n"
+	    "            [--dry-run] [--yes] [--force]\n"
 	    "  broadcast --list [--json] | --show ID [--json] | --cancel ID\n"
-	    "  ussd CODE [ANSWER ...] [--timeout S]\n"
-	    "                                  run a USSD code through the daemon;\n"
-	    "                                  ANSWERs answer its menus in turn\n"
-	    "  queue [--failed] [--lane L]     list waiting (or failed) messages\n"
-	    "  retry ID                        queue a failed message again\n"
-	    "  optout --list | --add N | --remove N\n"
-	    "  inject NUMBER TEXT              dummy modem only: receive an SMS\n");
+	    "  ussd CODE [ANSWER...] [--timeout S]\n"
+	    "                              run a USSD code (balance: *101#), answering menus\n"
+	    "  optout --list [--json] | --add NUMBER | --remove NUMBER\n"));
+	if (help_all)
+		fprintf(stderr, "%s", _(
+		    "  inject NUMBER TEXT          tests and demos, dummy modem only: "
+		    "receive an SMS\n"));
 	exit(2);
 }
 
@@ -66,6 +78,8 @@ ctl_die(struct ctl *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* What was printed before the error comes before it, also in a pipe. */
+	fflush(stdout);
 	fprintf(stderr, "dossierctl: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -87,7 +101,7 @@ ctl_fmt_time(time_t t, char *buf, size_t bufsz)
 	struct tm tm;
 
 	if (t <= 0) {
-		snprintf(buf, bufsz, "never");
+		snprintf(buf, bufsz, "%s", _("never"));
 		return;
 	}
 	strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
@@ -229,6 +243,39 @@ status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
 	printf("}\n");
 }
 
+/* A modem state as the daemon writes it, in words. */
+static const char *
+modem_word(const char *state)
+{
+	if (strcmp(state, "ready") == 0)
+		return _("ready");
+	if (strcmp(state, "connecting") == 0)
+		return _("connecting");
+	if (strcmp(state, "down") == 0)
+		return _("down");
+	return state;
+}
+
+/* A registration as the daemon writes it, in words. */
+static const char *
+network_word(const char *network)
+{
+	if (network[0] == '\0')
+		return _("unknown");
+	/* TRANSLATORS: "network home": registered on the SIM's own network. */
+	if (strcmp(network, "home") == 0)
+		return _("home");
+	if (strcmp(network, "roaming") == 0)
+		return _("roaming");
+	if (strcmp(network, "searching") == 0)
+		return _("searching");
+	if (strcmp(network, "denied") == 0)
+		return _("denied");
+	if (strcmp(network, "none") == 0)
+		return _("none");
+	return network;
+}
+
 static void
 print_sim(const struct sim *sim)
 {
@@ -236,22 +283,24 @@ print_sim(const struct sim *sim)
 	long age;
 
 	if (!sim->parsed_any)
-		printf("SIM balance: unknown%s\n", sim->any ? "" :
-		    " (no USSD balance reading yet)");
+		printf("%s\n", sim->any ? _("SIM balance: unknown") :
+		    _("SIM balance: unknown (no USSD balance reading yet)"));
 	else {
 		ussd_format_vnd(sim->good.balance, shown, sizeof(shown));
 		ctl_fmt_time(sim->good.at, when, sizeof(when));
 		age = (long)(time(NULL) - sim->good.at);
-		printf("SIM balance: %s", shown);
+		printf(_("SIM balance: %s"), shown);
 		if (sim->good.validity[0] != '\0')
-			printf(", valid until %s (%ld day%s left)",
-			    sim->good.validity, sim->days_left,
-			    sim->days_left == 1 ? "" : "s");
-		printf("; read %s (%ld %s ago)\n", when, age < 7200 ? age / 60 :
-		    age / 3600, age < 7200 ? "min" : "h");
+			printf(P_(", valid until %s (%ld day left)",
+			    ", valid until %s (%ld days left)",
+			    sim->days_left), sim->good.validity, sim->days_left);
+		if (age < 7200)
+			printf(_("; read %s (%ld min ago)\n"), when, age / 60);
+		else
+			printf(_("; read %s (%ld h ago)\n"), when, age / 3600);
 	}
 	if (sim->any && !sim->last.parsed)
-		printf("  the last balance reply was not understood: %s\n",
+		printf(_("  the last balance reply was not understood: %s\n"),
 		    sim->last.raw);
 }
 
@@ -262,7 +311,7 @@ cmd_status(struct ctl *c)
 	struct outbox_summary sum;
 	struct today t;
 	struct dz_err err;
-	char when[32], upd[32], balance[64] = "", balance_at[32] = "";
+	char when[32], upd[32], sig[16], balance[64] = "", balance_at[32] = "";
 	struct pass day;
 	struct sim sim;
 	time_t since;
@@ -285,30 +334,33 @@ cmd_status(struct ctl *c)
 	}
 	for (i = 0; i < n; i++) {
 		ctl_fmt_time(ms[i].updated_at, upd, sizeof(upd));
-		printf("modem %s: %s, signal %s%d%%, network %s, operator %s, "
-		    "reconnects %d (updated %s)\n", ms[i].name, ms[i].state,
-		    ms[i].signal < 0 ? "unknown " : "", ms[i].signal < 0 ? 0 :
-		    ms[i].signal, ms[i].network[0] ? ms[i].network : "unknown",
-		    ms[i].operator_[0] ? ms[i].operator_ : "unknown",
+		snprintf(sig, sizeof(sig), "%d%%", ms[i].signal);
+		printf(_("modem %s: %s, signal %s, network %s, operator %s, "
+		    "reconnects %d (updated %s)\n"), ms[i].name,
+		    modem_word(ms[i].state), ms[i].signal < 0 ? _("unknown") :
+		    sig, network_word(ms[i].network),
+		    ms[i].operator_[0] ? ms[i].operator_ : _("unknown"),
 		    ms[i].reconnects, upd);
 		if (ms[i].last_error[0])
-			printf("  last error: %s\n", ms[i].last_error);
+			printf(_("  last error: %s\n"), ms[i].last_error);
 	}
 	if (n == 0)
-		printf("modems: none reported yet (is dossierd running?)\n");
-	printf("queue: reply %d, staff %d, notice %d, broadcast %d\n",
+		printf("%s\n", _("modems: none reported yet (is dossierd "
+		    "running? systemctl start dossierd)"));
+	printf(_("waiting to be sent: %d replies, %d from staff, %d notices, "
+	    "%d broadcast messages\n"),
 	    sum.queued[LANE_REPLY], sum.queued[LANE_STAFF],
 	    sum.queued[LANE_NOTICE], sum.queued[LANE_BROADCAST]);
 	ctl_fmt_time(sum.last_send, when, sizeof(when));
-	printf("last send: %s\n", when);
-	printf("today: %lld queries (%lld found, %lld not found, %lld limited), "
-	    "%lld replies sent, %lld broadcasts sent, %lld failures, "
-	    "%lld uncertain\n", t.queries, t.found, t.not_found, t.limited,
+	printf(_("last send: %s\n"), when);
+	printf(_("today: %lld queries (%lld found, %lld not found, %lld over the "
+	    "limits), %lld replies sent, %lld broadcast messages sent, %lld "
+	    "failed, %lld may have been sent\n"), t.queries, t.found, t.not_found, t.limited,
 	    t.replies_sent, t.broadcasts_sent, t.failures, t.uncertain);
-	printf("notices today: %lld sent (%lld of them reminders), %lld waiting "
+	printf(_("notices today: %lld sent (%lld of them reminders), %lld waiting "
 	    "for the send window or a modem, %lld held by the daily cap; skipped: "
 	    "%lld no consent, %lld no mobile number, %lld opted out, %lld ready "
-	    "before the backfill window\n", t.notices_sent, t.reminders_sent,
+	    "before the backfill window\n"), t.notices_sent, t.reminders_sent,
 	    t.notices_waiting, t.notices_held, t.skip_consent, t.skip_phone,
 	    t.skip_optout, t.skip_old);
 	print_sim(&sim);
@@ -316,89 +368,23 @@ cmd_status(struct ctl *c)
 }
 
 static int
-cmd_send(struct ctl *c, const char *number, const char *text)
-{
-	struct pass ctx;
-	struct dz_err err;
-	char num[PHONE_BUFSZ];
-	int64_t id;
-
-	pass_init(&ctx, &c->conf, c->store, NULL, time(NULL));
-	if (!phone_kind_is_replyable(phone_normalize(number, num, sizeof(num))))
-		die(c, "not a mobile number");
-	if (!text_utf8_valid(text) || *text == '\0')
-		die(c, "text must be non-empty UTF-8");
-	if ((id = pass_queue_sms(&ctx, LANE_STAFF, num, text, 0, 0, &err)) == -1)
-		die(c, err.msg);
-	printf("queued #%lld to %s\n", (long long)id, num);
-	return 0;
-}
-
-static int
-queue_row(void *arg, const struct out_row *r)
-{
-	int *n = arg;
-	char when[32];
-
-	if ((*n)++ == 0)
-		printf("%-6s %-9s %-9s %3s %-14s %-19s %s\n", "ID", "LANE",
-		    "STATE", "TRY", "NUMBER", "NEXT/SENT", "TEXT / LAST ERROR");
-	ctl_fmt_time(r->when, when, sizeof(when));
-	printf("%-6lld %-9s %-9s %3d %-14s %-19s %.50s%s\n", (long long)r->id,
-	    store_lane_name(r->lane), store_state_name(r->state), r->attempts,
-	    r->number, when, r->text, strlen(r->text) > 50 ? "..." : "");
-	if (r->last_error[0] != '\0')
-		printf("%56s error: %s\n", "", r->last_error);
-	return 0;
-}
-
-static int
-cmd_queue(struct ctl *c, bool failed, const char *lane)
-{
-	struct out_filter f = { .states = failed ? OUT_UNSENT : OUT_OPEN,
-	    .lanes = LANE_ALL, .limit = 500 };
-	struct dz_err err;
-	enum lane l;
-	int n = 0;
-
-	if (lane != NULL) {
-		if (store_lane_parse(lane, &l, &err) == -1)
-			die(c, "--lane must be reply, staff, notice or broadcast");
-		f.lanes = LANE_BIT(l);
-	}
-	if (store_outbox_list(c->store, &f, queue_row, &n, &err) == -1)
-		die(c, err.msg);
-	if (n == 0)
-		printf("%s\n", failed ? "no failed messages" : "queue is empty");
-	return 0;
-}
-
-static int
-cmd_retry(struct ctl *c, const char *arg)
-{
-	struct dz_err err;
-	char *end;
-	long long id = strtoll(arg, &end, 10);
-	int r;
-
-	if (*arg == '\0' || *end != '\0' || id <= 0)
-		usage();
-	if ((r = store_outbox_requeue(c->store, id, time(NULL), &err)) == -1)
-		die(c, err.msg);
-	if (r == 0)
-		die(c, "no failed, expired or uncertain message with that id");
-	printf("#%lld queued again\n", id);
-	return 0;
-}
-
-static int
 optout_row(void *arg, const char *number, time_t at, const char *source)
 {
+	struct ctl *c = arg;
 	char when[32];
 
-	(void)arg;
+	if (c->json) {
+		printf("%s{\"number\":", c->loaded ? "" : ",");
+		c->loaded = false;	/* reused as "first row printed" */
+		ctl_json_str(number);
+		printf(",\"at\":%lld,\"source\":", (long long)at);
+		ctl_json_str(source);
+		printf("}");
+		return 0;
+	}
 	ctl_fmt_time(at, when, sizeof(when));
-	printf("%-16s %s (%s)\n", number, when, source);
+	ctl_cell(c, number, 16, false);
+	printf("%s (%s)\n", when, source);
 	return 0;
 }
 
@@ -409,31 +395,40 @@ cmd_optout(struct ctl *c, int argc, char **argv)
 	char num[PHONE_BUFSZ];
 	int n = 0;
 
-	if (argc == 1 && strcmp(argv[0], "--list") == 0) {
-		if ((n = store_optout_list(c->store, optout_row, NULL, &err)) == -1)
+	if (strcmp(argv[0], "--list") == 0) {
+		c->json = argc == 2;
+		if (c->json)
+			printf("{\"optouts\":[");
+		c->loaded = true;
+		n = store_optout_list(c->store, optout_row, c, &err);
+		c->loaded = true;
+		if (n == -1)
 			die(c, err.msg);
-		printf("%d number(s) opted out\n", n);
+		if (c->json)
+			printf("],\"total\":%d}\n", n);
+		else
+			printf(P_("%d number opted out\n",
+			    "%d numbers opted out\n", n), n);
 		return 0;
 	}
-	if (argc != 2 || (strcmp(argv[0], "--add") != 0 &&
-	    strcmp(argv[0], "--remove") != 0))
-		usage();
 	if (!phone_kind_is_replyable(phone_normalize(argv[1], num, sizeof(num))))
-		die(c, "not a mobile number");
+		ctl_die(c, _("%s is not a mobile number: write 10 digits "
+		    "(09xxxxxxxx) or +84 and 9 digits"), argv[1]);
 	if ((n = store_optout_set(c->store, num, argv[0][2] == 'a', "dossierctl",
 	    time(NULL), &err)) == -1)
 		die(c, err.msg);
 	if (argv[0][2] == 'a')
-		printf("%s opted out\n", num);
+		printf(_("%s opted out: gets no more notices or broadcasts\n"),
+		    num);
+	else if (n > 0)
+		printf(_("%s opted in again\n"), num);
 	else
-		printf("%s %s\n", num, n > 0 ? "opted in again" :
-		    "was not opted out");
+		printf(_("%s was not opted out\n"), num);
 	return 0;
 }
 
-/* Whether the daemon runs a ready modem now: NULL if so, else why not. */
-static const char *
-daemon_ready(struct ctl *c, char *why, size_t whysz)
+const char *
+ctl_daemon_down(struct ctl *c, char *why, size_t whysz)
 {
 	struct modem_status ms[CONF_MAX_MODEMS];
 	struct dz_err err;
@@ -445,8 +440,8 @@ daemon_ready(struct ctl *c, char *why, size_t whysz)
 	    store_meta_get(c->store, "daemon", state, sizeof(state), &err) == -1)
 		die(c, err.msg);
 	if (strcmp(state, "running") != 0) {
-		snprintf(why, whysz, "dossierd is not running (systemctl start "
-		    "dossierd)");
+		snprintf(why, whysz, "%s", _("dossierd is not running: "
+		    "systemctl start dossierd"));
 		return why;
 	}
 	for (i = 0; i < n; i++) {
@@ -457,11 +452,14 @@ daemon_ready(struct ctl *c, char *why, size_t whysz)
 			return NULL;
 	}
 	if (fresh == 0)
-		snprintf(why, whysz, "dossierd is not answering: it has not "
-		    "reported for a minute (killed? see journalctl -u dossierd)");
+		snprintf(why, whysz, "%s", _("dossierd is not answering: it has "
+		    "not reported for a minute (see journalctl -u dossierd)"));
+	else if (ms[0].last_error[0] != '\0')
+		snprintf(why, whysz, _("no modem is ready: %s is %s: %s"),
+		    ms[0].name, modem_word(ms[0].state), ms[0].last_error);
 	else
-		snprintf(why, whysz, "no modem is ready: %s is %s%s%s", ms[0].name,
-		    ms[0].state, ms[0].last_error[0] ? ": " : "", ms[0].last_error);
+		snprintf(why, whysz, _("no modem is ready: %s is %s"),
+		    ms[0].name, modem_word(ms[0].state));
 	return why;
 }
 
@@ -487,7 +485,7 @@ cmd_ussd(struct ctl *c, int argc, char **argv)
 		    len ? "\n" : "", argv[i]);
 		nanswers++;
 	}
-	if (daemon_ready(c, why, sizeof(why)) != NULL)
+	if (ctl_daemon_down(c, why, sizeof(why)) != NULL)
 		die(c, why);
 	if (store_ussd_add(c->store, argv[0], answers, "dossierctl", now,
 	    now + t, &id, &err) == -1)
@@ -499,168 +497,30 @@ cmd_ussd(struct ctl *c, int argc, char **argv)
 	end = now + t + (long)(nanswers + 1) * c->conf.ussd.timeout + 5;
 	for (;;) {
 		if ((n = store_ussd_get(c->store, id, &r, &err)) != 1)
-			die(c, n == -1 ? err.msg : "the request disappeared");
+			die(c, n == -1 ? err.msg : _("the request disappeared"));
 		if (r.state == USSD_REQ_DONE || r.state == USSD_REQ_FAILED)
 			break;
 		if (time(NULL) > end)
-			ctl_die(c, "no answer from dossierd within %ld s (request "
-			    "#%lld is %s)", (long)(end - now), (long long)id,
-			    r.state == USSD_REQ_QUEUED ? "still queued" : "running");
+			ctl_die(c, r.state == USSD_REQ_QUEUED ? _("no answer from "
+			    "dossierd within %ld s (request #%lld is still "
+			    "queued)") : _("no answer from dossierd within %ld s "
+			    "(request #%lld is running)"), (long)(end - now),
+			    (long long)id);
 		usleep(200000);
 	}
 	if (r.state == USSD_REQ_FAILED)
 		ctl_die(c, "%s", r.error);
 	printf("%s\n", r.reply);
 	if (strncmp(r.status, "menu", 4) == 0)
-		fprintf(stderr, "dossierctl: the network asks for an answer; the "
-		    "session was %s. To answer, give the answers after the code: "
-		    "dossierctl ussd '%s' 1 ...\n", strstr(r.status, "not ended") ?
-		    "not ended (see the daemon's log)" : "ended", argv[0]);
+		fprintf(stderr, strstr(r.status, "not ended") ? _("dossierctl: "
+		    "the network asks for an answer; the session was not ended "
+		    "(see the daemon's log). To answer, give the answers after "
+		    "the code: dossierctl ussd '%s' 1 ...\n") : _("dossierctl: "
+		    "the network asks for an answer; the session was ended. To "
+		    "answer, give the answers after the code: dossierctl ussd "
+		    "'%s' 1 ...\n"), argv[0]);
 	else if (strcmp(r.status, "done") != 0)
-		fprintf(stderr, "dossierctl: (USSD session: %s)\n", r.status);
-	return 0;
-}
-
-/* UTF-8 -> UTF-16 code units; invalid bytes become U+FFFD. Returns units written. */
-static size_t
-utf16_units(const char *s, unsigned *out, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0;
-	unsigned cp;
-	int len, i;
-
-	while (*p && n + 2 <= max) {
-		if (*p < 0x80) {
-			cp = *p;
-			len = 1;
-		} else if ((*p & 0xe0) == 0xc0) {
-			cp = *p & 0x1f;
-			len = 2;
-		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p & 0x0f;
-			len = 3;
-		} else if ((*p & 0xf8) == 0xf0) {
-			cp = *p & 0x07;
-			len = 4;
-		} else {
-			cp = 0xfffd;
-			len = 1;
-		}
-		for (i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80) {
-				cp = 0xfffd;
-				len = i;
-				break;
-			}
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		p += len;
-		if (cp >= 0x10000) {
-			cp -= 0x10000;
-			out[n++] = 0xd800 | (cp >> 10);
-			out[n++] = 0xdc00 | (cp & 0x3ff);
-		} else
-			out[n++] = cp;
-	}
-	return n;
-}
-
-static int
-write_part(FILE *f, const char *number, const char *sent, bool ucs2,
-    const unsigned *u, size_t n, int ref, int part, int total)
-{
-	size_t i;
-	int line = 0;
-
-	fprintf(f, "[SMSBackup%03d]\nNumber = \"%s\"\nCoding = %s\n"
-	    "PDU = Deliver\nSent = %s\nState = UnRead\n", 0, number,
-	    ucs2 ? "Unicode" : "Default", sent);
-	if (total > 1)
-		fprintf(f, "UDH = 050003%02X%02X%02X\n", ref & 0xff, total, part);
-	/* The text as UCS-2 big-endian hex, 200 hex digits (50 units) a line. */
-	for (i = 0; i < n; i++) {
-		if (i % 50 == 0)
-			fprintf(f, "%sText%02d = ", i ? "\n" : "", line++);
-		fprintf(f, "%04X", u[i]);
-	}
-	if (n == 0)
-		fprintf(f, "Text00 = ");
-	fprintf(f, "\n");
-	return ferror(f) ? -1 : 0;
-}
-
-/* Drop one part into <dir>/sms/1 at a free location: written aside, then linked in. */
-static void
-inject_file(const char *dir, const char *number, const char *sent, bool ucs2,
-    const unsigned *u, size_t n, int ref, int part, int total)
-{
-	char tmp[512], dst[512];
-	FILE *f;
-	int loc, fd;
-
-	snprintf(tmp, sizeof(tmp), "%s/sms/.inject.XXXXXX", dir);
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "dossierctl: %s: %s\n", tmp, strerror(errno));
-		exit(1);
-	}
-	if (write_part(f, number, sent, ucs2, u, n, ref, part, total) == -1 ||
-	    fclose(f) != 0) {
-		unlink(tmp);
-		die(NULL, "writing the message failed");
-	}
-	for (loc = 1; loc <= 10000; loc++) {
-		snprintf(dst, sizeof(dst), "%s/sms/1/%d", dir, loc);
-		if (link(tmp, dst) == 0)
-			break;
-		if (errno != EEXIST) {
-			unlink(tmp);
-			fprintf(stderr, "dossierctl: %s: %s\n", dst, strerror(errno));
-			exit(1);
-		}
-	}
-	unlink(tmp);
-	if (loc > 10000)
-		die(NULL, "the dummy phone's inbox is full");
-}
-
-static int
-cmd_inject(struct ctl *c, const char *number, const char *text)
-{
-	const struct conf_modem *m = NULL;
-	unsigned u[4096];
-	char dir[512], sent[32];
-	size_t n, per, off;
-	time_t now = time(NULL);
-	struct tm tm;
-	bool ucs2;
-	int i, total, ref;
-
-	for (i = 0; i < c->conf.nmodems && m == NULL; i++)
-		if (strcmp(c->conf.modems[i].model, "dummy") == 0)
-			m = &c->conf.modems[i];
-	if (m == NULL)
-		die(c, "inject needs a modem with model = \"dummy\"");
-	if (!text_utf8_valid(text))
-		die(c, "text must be UTF-8");
-	snprintf(dir, sizeof(dir), "%s/sms/1", m->device);
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		die(c, "cannot create the dummy phone's inbox folder");
-	ucs2 = !text_is_gsm7(text);
-	n = utf16_units(text, u, nitems(u));
-	per = ucs2 ? TEXT_UCS2_MULTI : TEXT_GSM7_MULTI;
-	total = n <= (ucs2 ? TEXT_UCS2_SINGLE : TEXT_GSM7_SINGLE) ? 1 :
-	    (int)((n + per - 1) / per);
-	if (total > 255)
-		die(c, "text too long");
-	strftime(sent, sizeof(sent), "%Y%m%dT%H%M%S", localtime_r(&now, &tm));
-	ref = (int)((now ^ getpid()) & 0xff);
-	for (i = 0, off = 0; i < total; i++, off += per)
-		inject_file(m->device, number, sent, ucs2, u + (total > 1 ? off : 0),
-		    total > 1 ? (n - off < per ? n - off : per) : n, ref, i + 1,
-		    total);
-	printf("injected %d part%s from %s into %s\n", total, total == 1 ? "" : "s",
-	    number, dir);
+		fprintf(stderr, _("dossierctl: (USSD session: %s)\n"), r.status);
 	return 0;
 }
 
@@ -695,14 +555,24 @@ check_usage(const char *cmd, int argc, char **argv)
 {
 	int i;
 
-	if (strcmp(cmd, "send") == 0 || strcmp(cmd, "inject") == 0) {
+	if (strcmp(cmd, "send") == 0)
+		ctl_send_check_usage(argc, argv);
+	else if (strcmp(cmd, "inject") == 0) {
 		if (argc != 2)
 			usage();
-	} else if (strcmp(cmd, "retry") == 0) {
-		if (argc != 1)
-			usage();
-	} else if (strcmp(cmd, "optout") == 0) {
-		if (!(argc == 1 && strcmp(argv[0], "--list") == 0) &&
+	} else if (strcmp(cmd, "retry") == 0)
+		ctl_retry_check_usage(argc, argv);
+	else if (strcmp(cmd, "history") == 0)
+		ctl_history_check_usage(argc, argv);
+	else if (strcmp(cmd, "show") == 0)
+		ctl_show_check_usage(argc, argv);
+	else if (strcmp(cmd, "lookup") == 0)
+		ctl_lookup_check_usage(argc, argv);
+	else if (strcmp(cmd, "queue") == 0)
+		ctl_queue_check_usage(argc, argv);
+	else if (strcmp(cmd, "optout") == 0) {
+		if (!(argc >= 1 && argc <= 2 && strcmp(argv[0], "--list") == 0 &&
+		    (argc == 1 || strcmp(argv[1], "--json") == 0)) &&
 		    !(argc == 2 && (strcmp(argv[0], "--add") == 0 ||
 		    strcmp(argv[0], "--remove") == 0)))
 			usage();
@@ -714,46 +584,69 @@ check_usage(const char *cmd, int argc, char **argv)
 		for (i = 0; i < argc; i++)
 			if (strcmp(argv[i], "--json") != 0)
 				usage();
-	} else if (strcmp(cmd, "queue") == 0) {
-		for (i = 0; i < argc; i++)
-			if (strcmp(argv[i], "--failed") != 0 &&
-			    !(strcmp(argv[i], "--lane") == 0 && ++i < argc))
-				usage();
-	} else
+	} else {
+		fprintf(stderr, _("dossierctl: unknown command \"%s\"\n"), cmd);
 		usage();
+	}
 }
 
 /* The subcommand; arguments were checked by check_usage. */
 static int
 run(struct ctl *c, const char *cmd, int argc, char **argv)
 {
-	const char *lane = NULL;
-	bool failed = false;
-	int i;
-
 	if (strcmp(cmd, "status") == 0) {
 		c->json = argc > 0;
 		return cmd_status(c);
 	}
 	if (strcmp(cmd, "send") == 0)
-		return cmd_send(c, argv[0], argv[1]);
+		return ctl_send(c, argc, argv);
 	if (strcmp(cmd, "inject") == 0)
-		return cmd_inject(c, argv[0], argv[1]);
+		return ctl_inject(c, argv[0], argv[1]);
 	if (strcmp(cmd, "retry") == 0)
-		return cmd_retry(c, argv[0]);
+		return ctl_retry(c, argc, argv);
+	if (strcmp(cmd, "history") == 0)
+		return ctl_history(c, argc, argv);
+	if (strcmp(cmd, "show") == 0)
+		return ctl_show(c, argc, argv);
+	if (strcmp(cmd, "lookup") == 0)
+		return ctl_lookup(c, argc, argv);
 	if (strcmp(cmd, "optout") == 0)
 		return cmd_optout(c, argc, argv);
 	if (strcmp(cmd, "broadcast") == 0)
 		return ctl_broadcast(c, argc, argv);
 	if (strcmp(cmd, "ussd") == 0)
 		return cmd_ussd(c, argc, argv);
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--failed") == 0)
-			failed = true;
-		else
-			lane = argv[++i];
+	return ctl_queue(c, argc, argv);
+}
+
+/*
+ * The state database is the daemon's; staff reach it through the dossierd
+ * group. Say so plainly instead of SQLite's "unable to open database file".
+ */
+static void
+check_state_access(struct ctl *c)
+{
+	const char *path = c->conf.state.path;
+	char dir[4096], *slash;
+
+	if (access(path, F_OK) == 0) {
+		if (access(path, R_OK | W_OK) == -1 && errno == EACCES)
+			ctl_die(c, _("no permission to open %s: ask the "
+			    "administrator to add you to the dossierd group "
+			    "(sudo adduser $USER dossierd), then log in again"),
+			    path);
+		return;
 	}
-	return cmd_queue(c, failed, lane);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (dir[0] != '\0' && access(dir, W_OK | X_OK) == -1 &&
+		    errno == EACCES)
+			ctl_die(c, _("no permission to open %s: ask the "
+			    "administrator to add you to the dossierd group "
+			    "(sudo adduser $USER dossierd), then log in again"),
+			    path);
+	}
 }
 
 int
@@ -765,10 +658,15 @@ main(int argc, char *argv[])
 	int i, r;
 
 	memset(&c, 0, sizeof(c));
+	ctl_i18n_init();
+	ctl_term_init(&c);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];
-		else
+		else if (strcmp(argv[i], "--help-all") == 0) {
+			help_all = true;
+			usage();
+		} else
 			usage();
 	}
 	if (i >= argc)
@@ -778,6 +676,7 @@ main(int argc, char *argv[])
 	if (conf_load(path, &c.conf, &err) == -1)
 		die(NULL, err.msg);
 	c.loaded = true;
+	check_state_access(&c);
 	if ((c.store = store_open(c.conf.state.path, &err)) == NULL)
 		die(&c, err.msg);
 	r = run(&c, cmd, argc - i, argv + i);

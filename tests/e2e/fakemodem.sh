@@ -62,7 +62,7 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 ctl_status() { "$DOSSIERCTL" -c "$T/d.conf" status; }
 # queue_send NUMBER TEXT: a staff message through dossierctl (the staff lane)
-queue_send() { "$DOSSIERCTL" -c "$T/d.conf" send "$1" "$2" >/dev/null || fail "dossierctl send $1"; }
+queue_send() { "$DOSSIERCTL" -c "$T/d.conf" send --yes "$1" "$2" >/dev/null || fail "dossierctl send $1"; }
 # outbox_open: rows not yet in a final state
 outbox_open() { sql "SELECT count(*) FROM outbox WHERE state IN ('queued','sending','retry')"; }
 # fm_complete_to NUMBER: complete messages the fake modem really sent to NUMBER
