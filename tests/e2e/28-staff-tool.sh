@@ -156,6 +156,11 @@ for path in sys.argv[1:]:
     assert any("…" in l for l in rows), "no long text was ellipsised"
 print("queue: %d rows, aligned in display width, at most 100 columns" % len(rows))
 PY
+# Colours only on a terminal, never with NO_COLOR.
+esc=$(printf '\033[')
+TERM=xterm script -qec "$DCTL queue" /dev/null | grep -qF "$esc" || fail "no colours on a terminal"
+TERM=xterm NO_COLOR=1 script -qec "$DCTL queue" /dev/null | grep -qF "$esc" && fail "colours despite NO_COLOR"
+grep -qF "$esc" "$T/queue.en" && fail "colours in a pipe"
 LANG=vi_VN.UTF-8 $DCTL frobnicate 2>"$T/usage.vi"; [ $? = 2 ] || fail "usage exit code"
 assert_contains "$(cat "$T/usage.vi")" "cách dùng"
 $DCTL --help-all 2>&1 | grep -q "inject" || fail "--help-all does not show inject"
