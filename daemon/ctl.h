@@ -49,6 +49,8 @@ void	ctl_last_cell(const struct ctl *c, const char *s, size_t cols);
 void	ctl_state_cell(const struct ctl *c, enum out_state st, size_t cols);
 /* "... N more, use --limit" when a listing stopped at its limit. */
 void	ctl_more(const struct ctl *c, int shown, int total);
+/* Append word to text, a space between words; too long: a usage error. */
+void	ctl_add_word(char *text, size_t textsz, const char *word);
 /* Ask question on the terminal: true only for a yes typed there. */
 bool	ctl_confirm(const struct ctl *c, const char *question);
 

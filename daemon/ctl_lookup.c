@@ -23,7 +23,6 @@ struct lookup_opts {
 static void
 lookup_parse(int argc, char **argv, struct lookup_opts *o, bool *json)
 {
-	size_t len;
 	int i;
 
 	memset(o, 0, sizeof(*o));
@@ -35,13 +34,8 @@ lookup_parse(int argc, char **argv, struct lookup_opts *o, bool *json)
 			*json = true;
 		else if (strncmp(argv[i], "--", 2) == 0)
 			ctl_usage();
-		else {
-			len = strlen(o->text);
-			if (len + strlen(argv[i]) + 2 > sizeof(o->text))
-				ctl_usage();
-			snprintf(o->text + len, sizeof(o->text) - len, "%s%s",
-			    len ? " " : "", argv[i]);
-		}
+		else
+			ctl_add_word(o->text, sizeof(o->text), argv[i]);
 	}
 	if (o->text[0] == '\0')
 		ctl_usage();

@@ -79,7 +79,6 @@ static void
 send_parse(int argc, char **argv, struct send_opts *o)
 {
 	bool opts = true;
-	size_t len;
 	int i;
 
 	memset(o, 0, sizeof(*o));
@@ -96,14 +95,8 @@ send_parse(int argc, char **argv, struct send_opts *o)
 			ctl_usage();
 		else if (o->number == NULL)
 			o->number = argv[i];
-		else {
-			/* The words after the number are the text: quotes optional. */
-			len = strlen(o->text);
-			if (len + strlen(argv[i]) + 2 > sizeof(o->text))
-				ctl_usage();
-			snprintf(o->text + len, sizeof(o->text) - len, "%s%s",
-			    len ? " " : "", argv[i]);
-		}
+		else	/* The words after the number are the text: quotes optional. */
+			ctl_add_word(o->text, sizeof(o->text), argv[i]);
 	}
 	if (o->number == NULL || o->text[0] == '\0')
 		ctl_usage();

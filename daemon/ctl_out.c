@@ -159,6 +159,16 @@ ctl_more(const struct ctl *c, int shown, int total)
 		    total - shown);
 }
 
+void
+ctl_add_word(char *text, size_t textsz, const char *word)
+{
+	size_t len = strlen(text);
+
+	if (len + strlen(word) + 2 > textsz)
+		ctl_usage();
+	snprintf(text + len, textsz - len, "%s%s", len ? " " : "", word);
+}
+
 /* Whether answer is word, ignoring case and diacritics ("co" is "có"). */
 static bool
 same_word(const char *answer, const char *word)

@@ -9,7 +9,7 @@
 #include "err.h"
 #include "text.h"
 
-#define CP_INVALID	0xFFFFFFFFu
+#define CP_INVALID	TEXT_CP_INVALID
 #define ELLIPSIS	"..."
 #define CUT_LOOKBACK	20	/* code points searched back for a space */
 
@@ -108,12 +108,8 @@ struct pack {
 	int	parts;	/* multipart parts so far */
 };
 
-/*
- * Decode one code point at s (*s != '\0'). Returns the bytes used; an
- * invalid sequence uses 1 byte and yields CP_INVALID.
- */
-static size_t
-utf8_decode(const char *s, uint32_t *cp)
+size_t
+text_utf8_next(const char *s, uint32_t *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	uint32_t c, min;
@@ -150,7 +146,7 @@ text_utf8_valid(const char *s)
 	uint32_t cp;
 
 	while (*s != '\0') {
-		s += utf8_decode(s, &cp);
+		s += text_utf8_next(s, &cp);
 		if (cp == CP_INVALID)
 			return false;
 	}
@@ -164,7 +160,7 @@ text_utf8_len(const char *s)
 	size_t n;
 
 	for (n = 0; *s != '\0'; n++)
-		s += utf8_decode(s, &cp);
+		s += text_utf8_next(s, &cp);
 	return n;
 }
 
@@ -220,7 +216,7 @@ fold(const char *in, char *out, size_t outsz, bool upper)
 	bool space = false;
 
 	while (*in != '\0') {
-		in += utf8_decode(in, &cp);
+		in += text_utf8_next(in, &cp);
 		r = cp == CP_INVALID ? "?" : fold_cp(cp, buf);
 		for (; *r != '\0'; r++) {
 			if (!upper)
@@ -286,7 +282,7 @@ text_is_gsm7(const char *utf8)
 	uint32_t cp;
 
 	while (*utf8 != '\0') {
-		utf8 += utf8_decode(utf8, &cp);
+		utf8 += text_utf8_next(utf8, &cp);
 		if (gsm7_cost(cp) == 0)
 			return false;
 	}
@@ -300,7 +296,7 @@ count_units(const char *utf8, bool ucs2)
 	size_t n = 0;
 
 	while (*utf8 != '\0') {
-		utf8 += utf8_decode(utf8, &cp);
+		utf8 += text_utf8_next(utf8, &cp);
 		n += unit_cost(cp, ucs2);
 	}
 	return n;
@@ -349,7 +345,7 @@ text_sms_parts(const char *utf8, bool ucs2)
 	uint32_t cp;
 
 	while (*utf8 != '\0') {
-		utf8 += utf8_decode(utf8, &cp);
+		utf8 += text_utf8_next(utf8, &cp);
 		pack_add(&p, unit_cost(cp, ucs2), ucs2);
 	}
 	return pack_parts(&p, ucs2);
@@ -366,7 +362,7 @@ copy_valid(const char *in, char *out, size_t outsz)
 	size_t n = 0, used, len;
 
 	while (*in != '\0') {
-		used = utf8_decode(in, &cp);
+		used = text_utf8_next(in, &cp);
 		len = cp == CP_INVALID ? 1 : used;
 		if (n + len < outsz)
 			memcpy(out + n, cp == CP_INVALID ? "?" : in, len);
@@ -420,7 +416,7 @@ truncate_sms(char *s, size_t outsz, bool ucs2, int max_parts)
 	size_t off = 0, cut = 0, used;
 
 	while (s[off] != '\0') {
-		used = utf8_decode(s + off, &cp);
+		used = text_utf8_next(s + off, &cp);
 		pack_add(&p, unit_cost(cp, ucs2), ucs2);
 		if (!fits_with_ellipsis(&p, ucs2, max_parts))
 			break;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum text_charset {
 	TEXT_ASCII,	/* fold Vietnamese to GSM-7 (đ -> d), never UCS-2 */
@@ -20,6 +21,15 @@ enum text_charset {
 
 /* true if s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool	text_utf8_valid(const char *s);
+
+/* What text_utf8_next yields for a byte that starts no valid sequence. */
+#define TEXT_CP_INVALID	0xFFFFFFFFu
+/*
+ * Decode one code point at s (*s != '\0') into *cp. Returns the bytes
+ * used; an invalid sequence (overlong, surrogate, > U+10FFFF, truncated)
+ * uses one byte and yields TEXT_CP_INVALID.
+ */
+size_t	text_utf8_next(const char *s, uint32_t *cp);
 
 /* Number of code points in s; an invalid byte counts as one. */
 size_t	text_utf8_len(const char *s);

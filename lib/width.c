@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "err.h"
+#include "text.h"
 #include "width.h"
 
-#define CP_INVALID	0xFFFFFFFFu
+#define CP_INVALID	TEXT_CP_INVALID
 #define REPLACEMENT	"\xEF\xBF\xBD"	/* U+FFFD */
 #define ELLIPSIS	"\xE2\x80\xA6"	/* U+2026 */
 #define ELLIPSIS_LEN	3
@@ -66,47 +67,6 @@ is_combining(uint32_t cp)
 	return cp != CP_INVALID && in_ranges(cp, combining, nitems(combining));
 }
 
-/*
- * Decode one code point at s (*s != '\0'). Returns the bytes used; an
- * invalid sequence (overlong, surrogate, > U+10FFFF, truncated) uses one
- * byte and yields CP_INVALID, so each bad byte is one U+FFFD on screen.
- */
-static size_t
-utf8_next(const char *s, uint32_t *cp)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint32_t c, min;
-	size_t i, n;
-
-	*cp = CP_INVALID;
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	if (u[0] >= 0xC2 && u[0] <= 0xDF) {
-		n = 2;
-		min = 0x80;
-	} else if ((u[0] & 0xF0) == 0xE0) {
-		n = 3;
-		min = 0x800;
-	} else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
-		n = 4;
-		min = 0x10000;
-	} else
-		return 1;
-	c = u[0] & (0x7F >> n);
-	for (i = 1; i < n; i++) {
-		/* Also stops at the terminating NUL. */
-		if ((u[i] & 0xC0) != 0x80)
-			return 1;
-		c = (c << 6) | (u[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 1;
-	*cp = c;
-	return n;
-}
-
 static size_t
 cp_width(uint32_t cp)
 {
@@ -151,12 +111,12 @@ cluster_get(const char *s, struct cluster *c, char *out)
 	uint32_t cp;
 	size_t n;
 
-	n = utf8_next(s, &cp);
+	n = text_utf8_next(s, &cp);
 	c->width = is_control(cp) ? 1 : cp_width(cp);
 	c->outlen = put_cp(s, n, cp, out);
 	c->inlen = n;
 	while (s[c->inlen] != '\0') {
-		n = utf8_next(s + c->inlen, &cp);
+		n = text_utf8_next(s + c->inlen, &cp);
 		if (!is_combining(cp))
 			break;
 		c->outlen += put_cp(s + c->inlen, n, cp,
@@ -172,7 +132,7 @@ width_of(const char *s)
 	size_t w = 0;
 
 	while (*s != '\0') {
-		s += utf8_next(s, &cp);
+		s += text_utf8_next(s, &cp);
 		w += cp_width(cp);
 	}
 	return w;
@@ -246,6 +206,6 @@ width_char_count(const char *s)
 	size_t n;
 
 	for (n = 0; *s != '\0'; n++)
-		s += utf8_next(s, &cp);
+		s += text_utf8_next(s, &cp);
 	return n;
 }
