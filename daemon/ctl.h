@@ -39,6 +39,8 @@ void	ctl_term_init(struct ctl *c);
 /* The words staff read for a state or a kind of message (translated). */
 const char	*ctl_state_word(enum out_state st);
 const char	*ctl_lane_word(enum lane l);
+/* What the status reports say of a sent message, in words ("" none asked). */
+const char	*ctl_delivery_word(enum delivery d);
 /* What came of an incoming message (the handling's outcome), in words. */
 const char	*ctl_outcome_word(const char *outcome);
 /* s in exactly cols display columns: cut with "…" or padded. */

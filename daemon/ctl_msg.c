@@ -11,6 +11,7 @@
 #include "i18n.h"
 #include "pass.h"
 #include "phone.h"
+#include "policy.h"
 #include "text.h"
 #include "width.h"
 
@@ -194,6 +195,7 @@ ctl_send(struct ctl *c, int argc, char **argv)
 
 struct queue_opts {
 	bool		 failed;
+	bool		 undelivered;	/* sent, and the network could not deliver */
 	const char	*lane;
 	long		 limit;
 };
@@ -209,6 +211,8 @@ queue_parse(int argc, char **argv, struct queue_opts *o, bool *json)
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--failed") == 0)
 			o->failed = true;
+		else if (strcmp(argv[i], "--undelivered") == 0)
+			o->undelivered = true;
 		else if (strcmp(argv[i], "--json") == 0)
 			*json = true;
 		else if (strcmp(argv[i], "--lane") == 0 && i + 1 < argc)
@@ -247,7 +251,8 @@ json_out_row(const struct out_row *r, bool first)
 	ctl_json_str(r->text);
 	printf(",\"last_error\":");
 	ctl_json_str(r->last_error);
-	printf("}");
+	printf(",\"delivery\":\"%s\",\"delivery_status\":%d}",
+	    store_delivery_name(r->delivery), r->delivery_status);
 }
 
 static int
@@ -281,7 +286,16 @@ queue_row(void *arg, const struct out_row *r)
 	ctl_cell(l->c, r->number, 14, false);
 	ctl_cell(l->c, when, 18, false);
 	ctl_last_cell(l->c, r->text, l->textcols);
-	if (r->last_error[0] != '\0') {
+	if (r->delivery == DLV_UNDELIVERABLE) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s (TP-ST 0x%02x)",
+		    _(policy_delivery_reason(r->delivery_status)),
+		    r->delivery_status);
+		printf("%*s", 7, "");
+		ctl_cell(l->c, _("undeliverable:"), 16, false);
+		ctl_last_cell(l->c, why, l->textcols + 54);
+	} else if (r->last_error[0] != '\0') {
 		printf("%*s", 7, "");
 		ctl_cell(l->c, _("last error:"), 16, false);
 		ctl_last_cell(l->c, r->last_error, l->textcols + 54);
@@ -300,7 +314,9 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 	enum lane lane;
 
 	queue_parse(argc, argv, &o, &c->json);
-	f.states = o.failed ? OUT_UNSENT : OUT_OPEN;
+	f.states = o.undelivered ? OUT_BIT(OUT_SENT) : o.failed ? OUT_UNSENT :
+	    OUT_OPEN;
+	f.delivery = o.undelivered ? DLV_UNDELIVERABLE : DLV_NONE;
 	f.lanes = LANE_ALL;
 	f.limit = 1000000;	/* all counted, `limit` shown */
 	if (o.lane != NULL) {
@@ -320,7 +336,8 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 		return 0;
 	}
 	if (l.total == 0)
-		printf("%s\n", o.failed ? _("No failed messages.") :
+		printf("%s\n", o.undelivered ? _("No undeliverable messages.") :
+		    o.failed ? _("No failed messages.") :
 		    _("Nothing waiting to be sent."));
 	ctl_more(c, l.shown, l.total);
 	return 0;
@@ -424,9 +441,12 @@ json_hist(const struct hist_row *r, bool first)
 		ctl_json_str(r->modem);
 		printf(",\"last_error\":");
 		ctl_json_str(r->last_error);
-		printf(",\"inbox_id\":%lld,\"broadcast_id\":%lld,\"uncertain\":%s",
-		    (long long)r->inbox_id, (long long)r->broadcast_id,
-		    r->uncertain ? "true" : "false");
+		printf(",\"inbox_id\":%lld,\"broadcast_id\":%lld,\"uncertain\":%s,"
+		    "\"delivery\":\"%s\",\"delivery_status\":%d,"
+		    "\"delivery_at\":%lld", (long long)r->inbox_id,
+		    (long long)r->broadcast_id, r->uncertain ? "true" : "false",
+		    store_delivery_name(r->delivery), r->delivery_status,
+		    (long long)r->delivery_at);
 	}
 	printf("}");
 }
@@ -456,6 +476,8 @@ hist_row(void *arg, const struct hist_row *r)
 	ctl_cell(l->c, kind_word(r), 12, false);
 	if (r->incoming)
 		ctl_cell(l->c, ctl_outcome_word(r->outcome), 22, false);
+	else if (r->state == OUT_SENT && r->delivery != DLV_NONE)
+		ctl_cell(l->c, ctl_delivery_word(r->delivery), 22, false);
 	else
 		ctl_state_cell(l->c, r->state, 22);
 	ctl_last_cell(l->c, r->text, l->textcols);
@@ -611,6 +633,20 @@ ctl_show(struct ctl *c, int argc, char **argv)
 		if (r.sent_at > 0) {
 			ctl_fmt_time(r.sent_at, buf, sizeof(buf));
 			field(_("Sent:"), buf);
+		}
+		if (r.delivery != DLV_NONE) {
+			char when[32], dl[256];
+
+			ctl_fmt_time(r.delivery_at, when, sizeof(when));
+			if (r.delivery == DLV_WAITING)
+				snprintf(dl, sizeof(dl), "%s",
+				    ctl_delivery_word(r.delivery));
+			else
+				snprintf(dl, sizeof(dl), "%s: %s (TP-ST 0x%02x), %s",
+				    ctl_delivery_word(r.delivery),
+				    _(policy_delivery_reason(r.delivery_status)),
+				    r.delivery_status, when);
+			field(_("Delivery:"), dl);
 		}
 		if (r.parts > 0) {
 			snprintf(buf, sizeof(buf), "%d", r.parts);

@@ -61,6 +61,23 @@ ctl_state_word(enum out_state st)
 }
 
 const char *
+ctl_delivery_word(enum delivery d)
+{
+	switch (d) {
+	case DLV_WAITING:
+		return _("waiting for a report");
+	case DLV_PENDING:
+		return _("not delivered yet");
+	case DLV_DELIVERED:
+		return _("delivered");
+	case DLV_UNDELIVERABLE:
+		return _("undeliverable");
+	default:
+		return "";
+	}
+}
+
+const char *
 ctl_lane_word(enum lane l)
 {
 	switch (l) {

@@ -23,6 +23,7 @@
 #include "ussd.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/dossierd/dossierd.conf"
+#define STALE_SHOWN	5	/* stale numbers status lists */
 #define USSD_ANSWERS_MAX	5	/* menu answers one request can give */
 #define USSD_ANSWER_CHARS	"0123456789*#+"
 
@@ -41,8 +42,9 @@ ctl_usage(void)
 	    "  show ID [--json]            one message in full (IDs from history and queue)\n"
 	    "  lookup TEXT... [--from NUMBER] [--json]\n"
 	    "                              the reply a citizen would get, nothing is sent\n"
-	    "  queue [--failed] [--lane KIND] [--limit N] [--json]\n"
+	    "  queue [--failed | --undelivered] [--lane KIND] [--limit N] [--json]\n"
 	    "                              messages waiting to be sent (or failed)\n"
+	    "  undeliverable [--json]      numbers messages keep failing to reach\n"
 	    "  retry ID [--yes]            send a failed message again\n"
 	    "  broadcast (--audience NAME | --numbers FILE) (--text TEXT | --text-file FILE)\n"
 	    "            [--dry-run] [--yes] [--force]\n"
@@ -240,7 +242,149 @@ status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
 		printf(",\"balance_unparsed_reply\":");
 		ctl_json_str(sim->last.raw);
 	}
-	printf("}\n");
+}
+
+/* Today's delivery reports, and the numbers messages keep failing to reach. */
+struct deliveries {
+	struct delivery_counts	 today;
+	struct stale_number	 stale[STALE_SHOWN];
+	int			 nstale, total_stale;
+};
+
+static int
+stale_cb(void *arg, const struct stale_number *n)
+{
+	struct deliveries *d = arg;
+
+	if (d->nstale < STALE_SHOWN)
+		d->stale[d->nstale++] = *n;
+	return 0;
+}
+
+static void
+read_deliveries(struct ctl *c, time_t since, struct deliveries *d)
+{
+	struct dz_err err;
+
+	memset(d, 0, sizeof(*d));
+	if (store_delivery_counts(c->store, since, &d->today, &err) == -1 ||
+	    (d->total_stale = store_delivery_stale(c->store,
+	    c->conf.sms.flag_undeliverable, stale_cb, d, &err)) == -1)
+		die(c, err.msg);
+}
+
+static void
+stale_json(const struct stale_number *n, bool first)
+{
+	printf("%s{\"number\":", first ? "" : ",");
+	ctl_json_str(n->number);
+	printf(",\"failures\":%d,\"last_status\":%d,\"last_reason\":",
+	    n->failures, n->last_status);
+	ctl_json_str(policy_delivery_reason(n->last_status));
+	printf(",\"last_at\":%lld,\"codes\":", (long long)n->last_at);
+	ctl_json_str(n->codes);
+	printf("}");
+}
+
+static void
+deliveries_json(const struct deliveries *d)
+{
+	int i;
+
+	printf(",\"delivery_today\":{");
+	for (i = DLV_WAITING; i < DLV_N; i++)
+		printf("%s\"%s\":%d", i > DLV_WAITING ? "," : "",
+		    store_delivery_name(i), d->today.n[i]);
+	printf(",\"no_report_asked\":%d,\"undeliverable_notices\":[",
+	    d->today.n[DLV_NONE]);
+	for (i = 0; i < d->today.nreasons; i++) {
+		printf("%s{\"status\":%d,\"reason\":", i ? "," : "",
+		    d->today.notice_reasons[i].status);
+		ctl_json_str(policy_delivery_reason(
+		    d->today.notice_reasons[i].status));
+		printf(",\"count\":%d}", d->today.notice_reasons[i].n);
+	}
+	printf("]},\"stale_numbers\":[");
+	for (i = 0; i < d->nstale; i++)
+		stale_json(&d->stale[i], i == 0);
+	printf("],\"stale_numbers_total\":%d}\n", d->total_stale);
+}
+
+static void
+print_deliveries(const struct ctl *c, const struct deliveries *d)
+{
+	int i;
+
+	printf(_("delivery today: %d delivered, %d not delivered yet, %d "
+	    "waiting for a report, %d undeliverable\n"),
+	    d->today.n[DLV_DELIVERED], d->today.n[DLV_PENDING],
+	    d->today.n[DLV_WAITING], d->today.n[DLV_UNDELIVERABLE]);
+	for (i = 0; i < d->today.nreasons; i++)
+		printf(P_("  %d notice undeliverable: %s\n",
+		    "  %d notices undeliverable: %s\n",
+		    d->today.notice_reasons[i].n), d->today.notice_reasons[i].n,
+		    _(policy_delivery_reason(d->today.notice_reasons[i].status)));
+	if (d->total_stale == 0)
+		return;
+	printf(P_("%d number is undeliverable again and again (%d times or "
+	    "more; check it on its dossiers):\n", "%d numbers are undeliverable "
+	    "again and again (%d times or more; check them on their "
+	    "dossiers):\n", d->total_stale), d->total_stale,
+	    c->conf.sms.flag_undeliverable);
+	for (i = 0; i < d->nstale; i++)
+		printf(P_("  %s: %d time, last: %s; dossiers: %s\n",
+		    "  %s: %d times, last: %s; dossiers: %s\n",
+		    d->stale[i].failures), d->stale[i].number,
+		    d->stale[i].failures,
+		    _(policy_delivery_reason(d->stale[i].last_status)),
+		    d->stale[i].codes[0] ? d->stale[i].codes : "-");
+	if (d->total_stale > d->nstale)
+		printf(_("  ... the whole list: dossierctl undeliverable\n"));
+}
+
+/* dossierctl undeliverable: the stale numbers, for the records office. */
+static int
+stale_row(void *arg, const struct stale_number *n)
+{
+	struct ctl *c = arg;
+	char when[32];
+
+	if (c->json) {
+		stale_json(n, !c->loaded);
+		c->loaded = true;	/* reused as "a row was printed" */
+		return 0;
+	}
+	ctl_fmt_time(n->last_at, when, sizeof(when));
+	ctl_cell(c, n->number, 14, false);
+	printf(P_("%d time undeliverable, last %s: %s; dossiers: %s\n",
+	    "%d times undeliverable, last %s: %s; dossiers: %s\n", n->failures),
+	    n->failures, when, _(policy_delivery_reason(n->last_status)),
+	    n->codes[0] ? n->codes : "-");
+	return 0;
+}
+
+static int
+cmd_undeliverable(struct ctl *c, int argc)
+{
+	struct dz_err err;
+	int n;
+
+	c->json = argc > 0;
+	if (c->json)
+		printf("{\"min_failures\":%d,\"numbers\":[",
+		    c->conf.sms.flag_undeliverable);
+	c->loaded = false;
+	n = store_delivery_stale(c->store, c->conf.sms.flag_undeliverable,
+	    stale_row, c, &err);
+	c->loaded = true;
+	if (n == -1)
+		die(c, err.msg);
+	if (c->json)
+		printf("],\"total\":%d}\n", n);
+	else if (n == 0)
+		printf(_("No number has been undeliverable %d times in a row.\n"),
+		    c->conf.sms.flag_undeliverable);
+	return 0;
 }
 
 /* A modem state as the daemon writes it, in words. */
@@ -314,6 +458,7 @@ cmd_status(struct ctl *c)
 	char when[32], upd[32], sig[16], balance[64] = "", balance_at[32] = "";
 	struct pass day;
 	struct sim sim;
+	struct deliveries dl;
 	time_t since;
 	int i, n;
 
@@ -324,12 +469,14 @@ cmd_status(struct ctl *c)
 		die(c, err.msg);
 	count_today(c, since, &t);
 	read_sim(c, &sim);
+	read_deliveries(c, since, &dl);
 	if (store_meta_get(c->store, "balance", balance, sizeof(balance),
 	    &err) == -1 || store_meta_get(c->store, "balance_at", balance_at,
 	    sizeof(balance_at), &err) == -1)
 		die(c, err.msg);
 	if (c->json) {
 		status_json(ms, n, &sum, &t, balance, balance_at, &sim);
+		deliveries_json(&dl);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -363,6 +510,7 @@ cmd_status(struct ctl *c)
 	    "before the backfill window\n"), t.notices_sent, t.reminders_sent,
 	    t.notices_waiting, t.notices_held, t.skip_consent, t.skip_phone,
 	    t.skip_optout, t.skip_old);
+	print_deliveries(c, &dl);
 	print_sim(&sim);
 	return 0;
 }
@@ -570,6 +718,10 @@ check_usage(const char *cmd, int argc, char **argv)
 		ctl_lookup_check_usage(argc, argv);
 	else if (strcmp(cmd, "queue") == 0)
 		ctl_queue_check_usage(argc, argv);
+	else if (strcmp(cmd, "undeliverable") == 0) {
+		if (argc > 1 || (argc == 1 && strcmp(argv[0], "--json") != 0))
+			usage();
+	}
 	else if (strcmp(cmd, "optout") == 0) {
 		if (!(argc >= 1 && argc <= 2 && strcmp(argv[0], "--list") == 0 &&
 		    (argc == 1 || strcmp(argv[1], "--json") == 0)) &&
@@ -616,6 +768,8 @@ run(struct ctl *c, const char *cmd, int argc, char **argv)
 		return ctl_broadcast(c, argc, argv);
 	if (strcmp(cmd, "ussd") == 0)
 		return cmd_ussd(c, argc, argv);
+	if (strcmp(cmd, "undeliverable") == 0)
+		return cmd_undeliverable(c, argc);
 	return ctl_queue(c, argc, argv);
 }
 

@@ -115,6 +115,7 @@ unguard(struct modem *m, int seconds)
 	default:
 		snprintf(m->last_error, sizeof(m->last_error), "modem step took "
 		    "over %d s: modem hung", seconds);
+		m->port_fault = true;
 		return true;
 	}
 }
@@ -159,16 +160,68 @@ modem_try_open(struct gateway *g, struct modem *m)
 	} else
 		log_info("modem: %s: connected", m->name);
 	m->ever_connected = true;
+	m->port_fault = false;
 	m->backoff = 0;
 	m->next_poll = 0;
 	m->next_status = 0;
 	modem_put_status(g, m);
 }
 
+/* A status report for a part modem m sent: recorded against its message. */
+static int
+report(struct gateway *g, struct modem *m, const struct modem_report *r)
+{
+	struct delivery_match dm;
+	struct dz_err err;
+	char mask[STORE_NUM_MAX];
+	enum delivery d = policy_delivery(r->status);
+	int n;
+
+	if ((n = store_delivery_report(g->store, m->name, r->mr, d, r->status,
+	    r->at, time(NULL), &dm, &err)) == -1) {
+		log_warnx("report: %s", err.msg);
+		return -1;	/* kept, recorded at the next read */
+	}
+	if (n == 0) {
+		log_info("report: %s: status report for message reference %d "
+		    "(%s, to %s) matches no message sent with a report: ignored",
+		    m->name, r->mr, policy_delivery_reason(r->status),
+		    show_number(r->number, mask, sizeof(mask)));
+		return 0;
+	}
+	if (d == DLV_UNDELIVERABLE)
+		log_warnx("outbox: #%lld: undeliverable to %s (%s, %s part %d of "
+		    "%d): %s (TP-ST 0x%02x)", (long long)dm.outbox_id,
+		    show_number(dm.number, mask, sizeof(mask)),
+		    store_lane_name(dm.lane), m->name, dm.part, dm.total,
+		    policy_delivery_reason(r->status), r->status);
+	else
+		log_info("outbox: #%lld: %s to %s (part %d of %d%s)",
+		    (long long)dm.outbox_id, d == DLV_DELIVERED ? "delivered" :
+		    "pending", show_number(dm.number, mask, sizeof(mask)),
+		    dm.part, dm.total, dm.message == DLV_DELIVERED ?
+		    ", the whole message delivered" : "");
+	return 0;
+}
+
+/* What modem_read_all's callbacks need. */
+struct reading {
+	struct gateway	*g;
+	struct modem	*m;
+};
+
+static int
+report_cb(void *arg, const struct modem_report *r)
+{
+	struct reading *rd = arg;
+
+	return report(rd->g, rd->m, r);
+}
+
 static int
 store_part_cb(void *arg, const struct in_part *p)
 {
-	struct gateway *g = arg;
+	struct gateway *g = ((struct reading *)arg)->g;
 	struct dz_err err;
 	char mask[STORE_NUM_MAX];
 	int r;
@@ -186,10 +239,24 @@ store_part_cb(void *arg, const struct in_part *p)
 static void
 modem_step(struct gateway *g, struct modem *m, int64_t now)
 {
+	struct reading rd = { g, m };
 	enum modem_class cls;
 	int n;
 
 	if (m->state == MODEM_DOWN || m->state == MODEM_BACKOFF) {
+		/*
+		 * After a hang or a lost port the device is probed every
+		 * second (a plain "AT"), so the modem is used again as soon
+		 * as it answers, not when a long backoff ends.
+		 */
+		if (m->state == MODEM_BACKOFF && m->port_fault && now < m->retry_at &&
+		    now >= m->next_probe) {
+			m->next_probe = now + 1000;
+			if (modem_probe(m)) {
+				log_info("modem: %s: answers again", m->name);
+				m->retry_at = now;
+			}
+		}
 		if (now >= m->retry_at)
 			modem_try_open(g, m);
 		return;
@@ -200,9 +267,10 @@ modem_step(struct gateway *g, struct modem *m, int64_t now)
 		modem_fail(g, m);
 		return;
 	}
+	modem_take_reports(m, report_cb, &rd);
 	if (m->incoming || now >= m->next_poll) {
 		guard(m, m->conf.step_timeout);
-		n = modem_read_all(m, store_part_cb, g, &cls);
+		n = modem_read_all(m, store_part_cb, report_cb, &rd, &cls);
 		m->next_poll = loop_now() + m->conf.poll_interval * 1000LL;
 		if (unguard(m, m->conf.step_timeout) || cls == MODEM_RESET) {
 			modem_fail(g, m);
@@ -459,12 +527,17 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 		    (long long)msg->id, mask, attempts, attempts == 1 ? "" : "s",
 		    o->error);
 	} else {
-		delay = policy_backoff(attempts, c->sms.retry_initial,
-		    c->sms.retry_max);
+		/*
+		 * The modem failed, not the message (the line dropped before
+		 * it left): it goes first once the modem is back, no backoff.
+		 */
+		delay = o->cls == MODEM_RESET ? 0 : policy_backoff(attempts,
+		    c->sms.retry_initial, c->sms.retry_max);
 		r = store_outbox_retry(g->store, msg->id, now + delay, o->error,
 		    &err);
-		log_warnx("outbox: #%lld: to %s: %s; retry in %d s",
-		    (long long)msg->id, mask, o->error, delay);
+		log_warnx("outbox: #%lld: to %s: %s; %s %d s",
+		    (long long)msg->id, mask, o->error, o->cls == MODEM_RESET ?
+		    "sent once the modem is back, no delay:" : "retry in", delay);
 	}
 	if (r == -1)
 		log_warnx("%s", err.msg);
@@ -641,6 +714,7 @@ gateway_new(struct conf *conf)
 	g->nmodems = conf->nmodems;
 	for (i = 0; i < g->nmodems; i++) {
 		modem_init(&g->modems[i], &conf->modems[i]);
+		g->modems[i].want_reports = conf->sms.delivery_reports;
 		modem_put_status(g, &g->modems[i]);
 	}
 	timer_set(&g->tick, tick_cb);
@@ -686,6 +760,8 @@ gateway_reload(struct gateway *g)
 				    n->modems[j].status_interval;
 				g->modems[i].conf.stop_grace = n->modems[j].stop_grace;
 			}
+	for (i = 0; i < g->nmodems; i++)
+		g->modems[i].want_reports = n->sms.delivery_reports;
 	if (strcmp(n->records.path, g->conf->records.path) != 0 ||
 	    n->records.busy_timeout != g->conf->records.busy_timeout) {
 		records_free(g->records);

@@ -2,10 +2,14 @@
 /* One GSM modem through libgammu: connect, read and delete stored SMS, send, status, USSD. */
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -173,15 +177,72 @@ send_status_cb(GSM_StateMachine *sm, int status, int ref, void *arg)
 	m->send_mr = ref;
 }
 
+/* A status report as it was decoded by libgammu. */
+static void
+to_report(const GSM_SMSMessage *sms, struct modem_report *r)
+{
+	const GSM_DateTime *t = &sms->SMSCTime;
+	struct tm tm;
+
+	memset(r, 0, sizeof(*r));
+	r->mr = sms->MessageReference;
+	r->status = sms->DeliveryStatus;
+	EncodeUTF8(r->number, sms->Number);
+	r->at = time(NULL);
+	if (t->Year > 0) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = t->Year - 1900;
+		tm.tm_mon = t->Month - 1;
+		tm.tm_mday = t->Day;
+		tm.tm_hour = t->Hour;
+		tm.tm_min = t->Minute;
+		tm.tm_sec = t->Second;
+		/* Its zone is the network's: off by at most a few hours. */
+		r->at = timegm(&tm) - (time_t)t->Timezone;
+	}
+}
+
 static void
 incoming_sms_cb(GSM_StateMachine *sm, GSM_SMSMessage *sms, void *arg)
 {
 	struct modem *m = arg;
 
-	/* Only a location arrives here; libgammu forbids commands now. */
+	/* No libgammu command may be given now: keep what came, use it later. */
 	(void)sm;
-	(void)sms;
+	if (sms->PDU == SMS_Status_Report && sms->Location == 0) {
+		/* +CDS: the whole report came with the line. */
+		if (m->nreports < MODEM_REPORTS_MAX)
+			to_report(sms, &m->reports[m->nreports++]);
+		else
+			m->reports_lost = true;
+		return;
+	}
+	if (sms->PDU == SMS_Status_Report && sms->Memory == MEM_SR) {
+		/* +CDSI into the status-report memory, which a listing skips. */
+		if (m->ncdsi < MODEM_REPORTS_MAX) {
+			m->cdsi[m->ncdsi].memory = sms->Memory;
+			m->cdsi[m->ncdsi++].location = sms->Location;
+		} else
+			m->reports_lost = true;
+	}
 	m->incoming = true;
+}
+
+void
+modem_take_reports(struct modem *m, modem_report_cb cb, void *arg)
+{
+	int i, kept = 0;
+
+	if (m->reports_lost) {
+		m->reports_lost = false;
+		log_warnx("modem: %s: more status reports at once than %d; the "
+		    "rest are lost (their messages stay \"waiting\")", m->name,
+		    MODEM_REPORTS_MAX);
+	}
+	for (i = 0; i < m->nreports; i++)
+		if (cb(arg, &m->reports[i]) != 0)
+			m->reports[kept++] = m->reports[i];
+	m->nreports = kept;
 }
 
 static void
@@ -279,6 +340,45 @@ find_port_fd(const char *device)
 	return fd;
 }
 
+bool
+modem_probe(const struct modem *m)
+{
+	struct stat sb;
+	struct pollfd p;
+	char buf[256];
+	size_t got = 0;
+	ssize_t n;
+	int64_t end;
+	int fd;
+	bool ok = false;
+
+	if (stat(m->conf.device, &sb) == -1 || !S_ISCHR(sb.st_mode))
+		return false;
+	if ((fd = open(m->conf.device, O_RDWR | O_NOCTTY | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return false;
+	(void)tcflush(fd, TCIOFLUSH);
+	if (write(fd, "AT\r", 3) == 3) {
+		end = loop_now() + MODEM_PROBE_MS;
+		while (!ok && loop_now() < end) {
+			p.fd = fd;
+			p.events = POLLIN;
+			if (poll(&p, 1, (int)(end - loop_now())) != 1 ||
+			    (p.revents & POLLIN) == 0)
+				break;
+			if ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) <= 0)
+				break;
+			got += (size_t)n;
+			buf[got] = '\0';
+			ok = strstr(buf, "OK") != NULL;
+			if (got == sizeof(buf) - 1)
+				got = 0;	/* chatter: keep looking */
+		}
+	}
+	close(fd);
+	return ok;
+}
+
 /*
  * modems.features: Gammu phone features to use instead of those libgammu's
  * model table gives (ENCODED_USSD for firmwares that want USSD as packed
@@ -341,10 +441,12 @@ modem_open(struct modem *m)
 		set_error(m, "connect", e);
 		/* A failure after the port opened leaves it open: close it. */
 		modem_close(m);
+		m->port_fault = true;	/* missing, silent or hung: probe it */
 		return MODEM_RESET;
 	}
 	if (unlock_sim(m) != MODEM_OK) {
 		modem_close(m);
+		m->port_fault = false;	/* it answers: the SIM is the matter */
 		return MODEM_RESET;
 	}
 	GSM_SetSendSMSStatusCallback(m->sm, send_status_cb, m);
@@ -459,7 +561,7 @@ remember(struct stored_list *l, const GSM_SMSMessage *sms)
 /* Hand one stored message to cb; remember it for deletion once all its parts are committed. */
 static void
 take_message(struct modem *m, GSM_MultiSMSMessage *msms, modem_part_cb cb,
-    void *arg, int *n, struct stored_list *del)
+    modem_report_cb rcb, void *arg, int *n, struct stored_list *del)
 {
 	struct in_part *p;
 	bool committed = true, wanted = false;
@@ -468,11 +570,18 @@ take_message(struct modem *m, GSM_MultiSMSMessage *msms, modem_part_cb cb,
 	if ((p = malloc(sizeof(*p))) == NULL)
 		return;
 	for (i = 0; i < msms->Number; i++) {
-		if (!to_part(m, &msms->SMS[i], p)) {
-			if (msms->SMS[i].PDU == SMS_Status_Report)
-				wanted = true;	/* delivery reports: just clear them */
+		if (msms->SMS[i].PDU == SMS_Status_Report) {
+			/* A report is never a citizen's text. */
+			struct modem_report r;
+
+			wanted = true;
+			to_report(&msms->SMS[i], &r);
+			if (rcb != NULL && rcb(arg, &r) != 0)
+				committed = false;
 			continue;
 		}
+		if (!to_part(m, &msms->SMS[i], p))
+			continue;
 		wanted = true;
 		(*n)++;
 		if (cb(arg, p) != 0)
@@ -505,8 +614,8 @@ delete_stored(struct modem *m, const struct stored_list *del)
 }
 
 int
-modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
-    enum modem_class *cls)
+modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
+    void *arg, enum modem_class *cls)
 {
 	GSM_MultiSMSMessage *msms;
 	struct stored_list del = { NULL, 0, 0 };
@@ -529,7 +638,25 @@ modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
 			break;
 		start = false;
 		count++;
-		take_message(m, msms, cb, arg, &n, &del);
+		take_message(m, msms, cb, rcb, arg, &n, &del);
+	}
+	/* +CDSI reports in the status-report memory, which the listing skips. */
+	while (*cls == MODEM_OK && m->ncdsi > 0 && (e == ERR_EMPTY ||
+	    e == ERR_NONE)) {
+		GSM_Error ge;
+
+		m->ncdsi--;
+		memset(msms, 0, sizeof(*msms));
+		msms->Number = 1;
+		msms->SMS[0].Memory = (GSM_MemoryType)m->cdsi[m->ncdsi].memory;
+		msms->SMS[0].Location = m->cdsi[m->ncdsi].location;
+		msms->SMS[0].Folder = 0;
+		if ((ge = GSM_GetSMS(m->sm, msms)) == ERR_NONE)
+			take_message(m, msms, cb, rcb, arg, &n, &del);
+		else if (modem_classify(MODEM_OP_READ, ge, 0) == MODEM_RESET) {
+			e = ge;
+			break;
+		}
 	}
 	if ((*cls = modem_classify(MODEM_OP_READ, e, 0)) != MODEM_OK) {
 		set_error(m, "reading messages", e);
@@ -621,7 +748,8 @@ send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
 
 	sms->SMSC = *smsc;
 	sms->SMSC.Location = 0;
-	sms->PDU = SMS_Submit;
+	/* libgammu's way to set TP-SRR: a submit that asks for a report. */
+	sms->PDU = m->want_reports ? SMS_Status_Report : SMS_Submit;
 	m->send_done = false;
 	m->send_status = -1;
 	m->send_mr = -1;
@@ -818,6 +946,7 @@ modem_send(struct modem *m, const struct out_msg *msg, bool ucs2,
 			sp.concat_ref = ref;
 			sp.mr = m->send_mr;
 			sp.modem = m->name;
+			sp.report = m->want_reports && m->send_mr >= 0;
 			if (cb != NULL)
 				cb(arg, &sp);
 			break;

@@ -43,6 +43,15 @@ enum modem_op {
 	MODEM_OP_USSD_WAIT,	/* no USSD answer in time */
 };
 
+/* A status report the network sent for a part this modem sent. */
+struct modem_report {
+	int		 mr;		/* the part's message reference */
+	int		 status;	/* TP-ST */
+	time_t		 at;		/* when the network says it happened */
+	char		 number[32];	/* the recipient, as the report has it */
+};
+#define MODEM_REPORTS_MAX	64	/* +CDS reports held until the next step */
+
 struct modem {
 	struct conf_modem	 conf;		/* points into the buffers below */
 	char			 name[32];
@@ -58,6 +67,8 @@ struct modem {
 	int			 reconnects;
 	bool			 ever_connected;
 	bool			 pin_rejected;	/* never retry a refused PIN: the SIM would lock */
+	bool			 port_fault;	/* closed for a hang or a lost port: probe it */
+	int64_t			 next_probe;	/* monotonic ms of the next probe */
 	volatile sig_atomic_t	 aborted;	/* MODEM_ABORT_*: libgammu was told to abort */
 	int			 fd;		/* the open port, -1 none (dummy) or unknown */
 	bool			 stop_noted;	/* a stop request was logged */
@@ -74,6 +85,16 @@ struct modem {
 	bool			 send_done;
 	int			 send_status;
 	int			 send_mr;	/* the network's message reference */
+	bool			 want_reports;	/* ask for a status report (sms.delivery_reports) */
+	/* status reports: +CDS ones as they came, +CDSI locations to read */
+	struct modem_report	 reports[MODEM_REPORTS_MAX];
+	int			 nreports;
+	struct {
+		int		 memory;	/* GSM_MemoryType */
+		int		 location;
+	}			 cdsi[MODEM_REPORTS_MAX];
+	int			 ncdsi;
+	bool			 reports_lost;	/* more came than could be kept: logged once */
 	/* USSD answer, written by libgammu's callback */
 	bool			 ussd_waiting;	/* a request of ours is out */
 	int64_t			 ussd_req;	/* its state-database id, 0 none */
@@ -108,6 +129,9 @@ typedef void (*modem_sent_cb)(void *arg, const struct sent_part *p);
 /* Called for each received part; return 0 once committed (the part is then deleted). */
 typedef int (*modem_part_cb)(void *arg, const struct in_part *p);
 
+/* Called for each report read; return 0 once committed (it is then deleted). */
+typedef int (*modem_report_cb)(void *arg, const struct modem_report *r);
+
 void	modem_init(struct modem *m, const struct conf_modem *c);
 /*
  * The one place that says what an error means: libgammu's error e during
@@ -115,14 +139,27 @@ void	modem_init(struct modem *m, const struct conf_modem *c);
  * then ERR_NONE).
  */
 enum modem_class modem_classify(enum modem_op op, GSM_Error e, int cms);
+/*
+ * Whether the modem's serial device is there and answers "AT" with "OK"
+ * within MODEM_PROBE_MS: the cheap check, while the modem is closed after
+ * a hang or a line drop, that it can be opened again now. False for a
+ * device that is not a character device (the dummy phone).
+ */
+bool	modem_probe(const struct modem *m);
+#define MODEM_PROBE_MS		300
 /* Connect (blocking; ~3 s on an AT modem). */
 enum modem_class modem_open(struct modem *m);
 void	modem_close(struct modem *m);
 /* Let libgammu process unsolicited lines (+CMTI, +CUSD) without waiting. */
 void	modem_pump(struct modem *m);
 /* Read every stored received message; hand each part to cb; delete it once cb returns 0. Returns parts read or -1. */
-int	modem_read_all(struct modem *m, modem_part_cb cb, void *arg,
-	    enum modem_class *cls);
+int	modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
+	    void *arg, enum modem_class *cls);
+/*
+ * Hand the reports that came as +CDS lines (kept by libgammu's callback)
+ * to cb. A report cb does not commit is kept for the next call.
+ */
+void	modem_take_reports(struct modem *m, modem_report_cb cb, void *arg);
 /*
  * Send msg, the parts not yet confirmed (msg->parts_sent, with the same
  * concatenation reference msg->concat_ref when it is split as before),

@@ -46,6 +46,8 @@ static const struct conf_key keys[] = {
 	{ "sms.retry_max", CT_INT, O(sms.retry_max), .min = 1, .max = 86400, .def = 3600 },
 	{ "sms.max_attempts", CT_INT, O(sms.max_attempts), .min = 1, .max = 100, .def = 10 },
 	{ "sms.reply_expiry", CT_INT, O(sms.reply_expiry), .min = 60, .max = 7 * 86400, .def = 86400 },
+	{ "sms.delivery_reports", CT_BOOL, O(sms.delivery_reports), .min = 0, .max = 1, .def = 1 },
+	{ "sms.flag_undeliverable", CT_INT, O(sms.flag_undeliverable), .min = 1, .max = 100, .def = 3 },
 	{ "sms.multipart_timeout", CT_INT, O(sms.multipart_timeout), .min = 10, .max = 86400, .def = 600 },
 	{ "notices.window", CT_WINDOW, O(notices.window_start), .sdef = "07:30-21:00" },
 	{ "notices.backfill_days", CT_INT, O(notices.backfill_days), .min = 0, .max = 3650, .def = 3 },

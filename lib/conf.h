@@ -118,6 +118,8 @@ struct conf {
 		int		 max_attempts;
 		int		 reply_expiry;	/* s a reply may wait before it is pointless */
 		int		 multipart_timeout; /* s to wait for missing parts */
+		bool		 delivery_reports; /* ask the network for a status report */
+		int		 flag_undeliverable; /* undeliverable this often: a stale number */
 	} sms;
 
 	struct {

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
+#include "i18n.h"
 #include "policy.h"
 
 int
@@ -151,4 +153,59 @@ long
 policy_tm_day(const struct tm *tm)
 {
 	return days_from_civil(tm->tm_year + 1900L, tm->tm_mon + 1, tm->tm_mday);
+}
+
+enum delivery
+policy_delivery(int tp_st)
+{
+	if (tp_st >= 0x00 && tp_st <= 0x1f)
+		return DLV_DELIVERED;
+	if (tp_st >= 0x20 && tp_st <= 0x3f)
+		return DLV_PENDING;
+	return DLV_UNDELIVERABLE;
+}
+
+const char *
+policy_delivery_reason(int tp_st)
+{
+	static const struct { int st; const char *why; } reasons[] = {
+		{ 0x00, N_("delivered") },
+		{ 0x01, N_("forwarded, delivery not confirmed") },
+		{ 0x02, N_("replaced by the network") },
+		{ 0x20, N_("congestion, still trying") },
+		{ 0x21, N_("phone busy, still trying") },
+		{ 0x22, N_("no response from the phone, still trying") },
+		{ 0x23, N_("service rejected, still trying") },
+		{ 0x24, N_("quality of service not available, still trying") },
+		{ 0x25, N_("error in the phone, still trying") },
+		{ 0x40, N_("remote procedure error") },
+		{ 0x41, N_("incompatible destination") },
+		{ 0x42, N_("connection rejected by the phone") },
+		{ 0x43, N_("number not obtainable") },
+		{ 0x44, N_("quality of service not available") },
+		{ 0x45, N_("no interworking available") },
+		{ 0x46, N_("validity period expired (phone off or out of reach)") },
+		{ 0x47, N_("deleted by the sender") },
+		{ 0x48, N_("deleted by the network's administration") },
+		{ 0x49, N_("the message does not exist") },
+		{ 0x60, N_("congestion, gave up") },
+		{ 0x61, N_("phone busy, gave up") },
+		{ 0x62, N_("no response from the phone, gave up") },
+		{ 0x63, N_("service rejected, gave up") },
+		{ 0x64, N_("quality of service not available, gave up") },
+		{ 0x65, N_("error in the phone, gave up") },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(reasons); i++)
+		if (reasons[i].st == tp_st)
+			return reasons[i].why;
+	switch (policy_delivery(tp_st)) {
+	case DLV_DELIVERED:
+		return N_("delivered (network-specific status)");
+	case DLV_PENDING:
+		return N_("network-specific error, still trying");
+	default:
+		return N_("network-specific error, gave up");
+	}
 }

@@ -6,6 +6,20 @@
 #include <stdbool.h>
 #include <time.h>
 
+/*
+ * What the network's status reports say of a sent message (or part):
+ * none requested, waiting for a report, pending (the network still
+ * tries), delivered, undeliverable (it gave up: TP-ST says why).
+ */
+enum delivery {
+	DLV_NONE,
+	DLV_WAITING,
+	DLV_PENDING,
+	DLV_DELIVERED,
+	DLV_UNDELIVERABLE,
+	DLV_N
+};
+
 /* Delay before attempt number attempts + 1: initial * 2^(attempts-1), capped at max. */
 int	policy_backoff(int attempts, int initial, int max);
 
@@ -48,5 +62,17 @@ void	policy_iso_minus(const char *iso, long seconds, char *out, size_t outsz);
 
 /* Day number of a struct tm (local calendar date). */
 long	policy_tm_day(const struct tm *tm);
+
+/*
+ * A status report's TP-ST (3GPP TS 23.040 9.2.3.15) as a delivery:
+ * 0x00-0x1F delivered, 0x20-0x3F pending (the network still tries),
+ * anything else undeliverable (it gave up).
+ */
+enum delivery	policy_delivery(int tp_st);
+/*
+ * Why, in words, for the log and the status ("validity period expired"):
+ * English, marked for translation (dossierctl shows _(reason)).
+ */
+const char	*policy_delivery_reason(int tp_st);
 
 #endif

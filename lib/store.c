@@ -128,6 +128,22 @@ static const char *const migrations[] = {
 
 	/* 6: the answers to give when a USSD reply asks for input (a menu). */
 	"ALTER TABLE ussd ADD COLUMN answers TEXT NOT NULL DEFAULT '';",
+
+	/*
+	 * 7: delivery reports. A part sent with a report requested is
+	 * 'waiting' until the network's report makes it 'pending' (still
+	 * trying), 'delivered' or 'undeliverable' (TP-ST in delivery_status);
+	 * the message carries the sum of its parts.
+	 */
+	"ALTER TABLE sent_parts ADD COLUMN delivery TEXT;"
+	"ALTER TABLE sent_parts ADD COLUMN delivery_status INTEGER;"
+	"ALTER TABLE sent_parts ADD COLUMN delivery_at INTEGER;"
+	"CREATE INDEX sent_parts_mr ON sent_parts(modem, mr) WHERE delivery IS NOT NULL;"
+	"ALTER TABLE outbox ADD COLUMN delivery TEXT;"
+	"ALTER TABLE outbox ADD COLUMN delivery_status INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN delivery_at INTEGER;"
+	"CREATE INDEX outbox_delivery ON outbox(delivery, delivery_at)"
+	"  WHERE delivery IS NOT NULL;",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "policy.h"
 
 /*
  * Conventions for every function below:
@@ -139,6 +140,7 @@ struct sent_part {
 	int		 concat_ref;	/* -1 for a single-part message */
 	int		 mr;		/* the network's message reference, -1 unknown */
 	const char	*modem;
+	bool		 report;	/* a status report was requested for it */
 };
 
 /* An outbox row as listed for people (dossierctl queue). */
@@ -151,6 +153,8 @@ struct out_row {
 	time_t		 when;		/* sent_at if sent, else next_at */
 	char		 text[STORE_TEXT_MAX];
 	char		 last_error[256];
+	enum delivery	 delivery;	/* what the status reports say */
+	int		 delivery_status; /* TP-ST of the last report */
 };
 
 /* Which outbox rows store_outbox_list returns. */
@@ -158,6 +162,7 @@ struct out_filter {
 	unsigned	 states;	/* OUT_BIT mask */
 	unsigned	 lanes;		/* LANE_BIT mask */
 	int		 limit;		/* at most this many rows */
+	enum delivery	 delivery;	/* only these (DLV_NONE: any) */
 };
 
 /* Modem health, written by the daemon, read by dossierctl. */
@@ -560,6 +565,57 @@ int	store_balance_add(struct store *s, const struct balance_reading *b,
 int	store_balance_last(struct store *s, bool parsed_only,
 	    struct balance_reading *b, struct dz_err *err);
 
+/* ---- store_delivery.c: status reports, their counts, stale numbers ---- */
+
+/* The message a status report was matched to. */
+struct delivery_match {
+	int64_t		 outbox_id;
+	enum lane	 lane;
+	char		 number[STORE_NUM_MAX];
+	int		 part, total;
+	enum delivery	 message;	/* the whole message's delivery now */
+};
+
+/*
+ * Record a status report of modem for message reference mr (own
+ * transaction): the newest part sent by that modem with that reference
+ * and a report requested (one still waiting first: references wrap at
+ * 256), within 7 days of now. 1 matched (*m set), 0 no such part (the
+ * caller logs it), -1.
+ */
+int	store_delivery_report(struct store *s, const char *modem, int mr,
+	    enum delivery d, int tp_st, time_t at, time_t now,
+	    struct delivery_match *m, struct dz_err *err);
+
+struct delivery_counts {
+	int	 n[DLV_N];		/* messages sent since `since`, by delivery */
+	int	 nreasons;
+	struct {
+		int	 status;	/* TP-ST */
+		int	 n;
+	}	 notice_reasons[16];	/* undeliverable notices, by TP-ST */
+};
+/* Fill c for the messages sent since `since`. 0 or -1. */
+int	store_delivery_counts(struct store *s, time_t since,
+	    struct delivery_counts *c, struct dz_err *err);
+
+/* A number messages keep failing to reach: perhaps stale on its dossiers. */
+struct stale_number {
+	char		 number[STORE_NUM_MAX];
+	int		 failures;	/* undeliverable since the last delivered */
+	int		 last_status;	/* TP-ST of the last failure */
+	time_t		 last_at;
+	char		 codes[256];	/* dossier codes noticed at it, comma separated */
+};
+typedef int (*store_stale_cb)(void *arg, const struct stale_number *n);
+/*
+ * Numbers with at least min_failures undeliverable messages since their
+ * last delivered one, most failures first, each handed to cb. Count or -1.
+ */
+int	store_delivery_stale(struct store *s, int min_failures,
+	    store_stale_cb cb, void *arg, struct dz_err *err);
+const char	*store_delivery_name(enum delivery d);
+
 /* ---- store_history.c: what one number sent and got back ---- */
 
 /* One message to or from a number: an inbox row (incoming) or an outbox row. */
@@ -581,6 +637,9 @@ struct hist_row {
 	int64_t		 inbox_id;	/* the message it answers, 0 none */
 	int64_t		 broadcast_id;	/* the broadcast it belongs to, 0 none */
 	bool		 uncertain;	/* a send may have reached the phone */
+	enum delivery	 delivery;	/* outgoing: what the status reports say */
+	int		 delivery_status; /* TP-ST of the last report */
+	time_t		 delivery_at;
 };
 
 typedef int (*store_hist_cb)(void *arg, const struct hist_row *r);

@@ -12,12 +12,15 @@
  */
 #define HIST_SELECT \
 	"SELECT 1, id, received_at, sender, text, coalesce(kind, '')," \
-	" coalesce(outcome, state), -1, NULL, 0, 0, 0, '', '', 0, 0, 0" \
+	" coalesce(outcome, state), -1, NULL, 0, 0, 0, '', '', 0, 0, 0," \
+	" '', 0, 0" \
 	" FROM inbox WHERE %s" \
 	" UNION ALL SELECT 0, id, created_at, number, text, '', '', lane," \
 	" state, attempts, coalesce(sent_at, 0), coalesce(parts, parts_total)," \
 	" coalesce(modem, ''), coalesce(last_error, ''), coalesce(inbox_id, 0)," \
-	" coalesce(broadcast_id, 0), uncertain FROM outbox WHERE %s"
+	" coalesce(broadcast_id, 0), uncertain, coalesce(delivery, '')," \
+	" coalesce(delivery_status, 0), coalesce(delivery_at, 0)" \
+	" FROM outbox WHERE %s"
 
 static void
 read_hist(sqlite3_stmt *st, struct hist_row *r)
@@ -41,6 +44,9 @@ read_hist(sqlite3_stmt *st, struct hist_row *r)
 	r->inbox_id = sqlite3_column_int64(st, 14);
 	r->broadcast_id = sqlite3_column_int64(st, 15);
 	r->uncertain = sqlite3_column_int(st, 16) != 0;
+	r->delivery = store_delivery_parse(st, 17);
+	r->delivery_status = sqlite3_column_int(st, 18);
+	r->delivery_at = sqlite3_column_int64(st, 19);
 }
 
 int
@@ -53,7 +59,7 @@ store_history(struct store *s, const char *number, const char *national,
 	    "  AND received_at >= ?3) +"
 	    " (SELECT count(*) FROM outbox WHERE number IN (?1, ?2)"
 	    "  AND created_at >= ?3)";
-	static char sql[1024];
+	static char sql[2048];
 	struct hist_row row;
 	sqlite3_stmt *st;
 	int n = 0, r;
@@ -91,7 +97,7 @@ int
 store_message_get(struct store *s, bool incoming, int64_t id,
     struct hist_row *r, struct dz_err *err)
 {
-	static char in_sql[1024], out_sql[1024];
+	static char in_sql[2048], out_sql[2048];
 	sqlite3_stmt *st;
 	char *sql = incoming ? in_sql : out_sql;
 	int n;

@@ -163,9 +163,14 @@ store_outbox_part_sent(struct store *s, int64_t id, const struct sent_part *p,
     time_t now, struct dz_err *err)
 {
 	static const char ins[] = "INSERT OR REPLACE INTO sent_parts (outbox_id,"
-	    " part, total, mr, modem, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	    " part, total, mr, modem, sent_at, delivery)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN 'waiting' END)";
+	/* A report asked for: the message waits for it (a report of an
+	 * earlier part that failed or is pending stays the message's). */
 	static const char upd[] = "UPDATE outbox SET parts_sent = ?2,"
-	    " parts_total = ?3, concat_ref = ?4 WHERE id = ?1";
+	    " parts_total = ?3, concat_ref = ?4, delivery = CASE WHEN NOT ?5"
+	    " THEN NULL WHEN ?2 > 1 AND delivery IN ('pending', 'undeliverable')"
+	    " THEN delivery ELSE 'waiting' END WHERE id = ?1";
 	sqlite3_stmt *st;
 
 	if (store_begin(s, err) == -1)
@@ -181,6 +186,7 @@ store_outbox_part_sent(struct store *s, int64_t id, const struct sent_part *p,
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_text(st, 5, p->modem, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int(st, 7, p->report);
 	if (store_run(s, st, "sent part", err) == -1 ||
 	    (st = store_prep(s, upd, err)) == NULL)
 		goto fail;
@@ -188,6 +194,7 @@ store_outbox_part_sent(struct store *s, int64_t id, const struct sent_part *p,
 	sqlite3_bind_int(st, 2, p->part);
 	sqlite3_bind_int(st, 3, p->total);
 	sqlite3_bind_int(st, 4, p->concat_ref);
+	sqlite3_bind_int(st, 5, p->report);
 	if (store_run(s, st, "sent part", err) == -1)
 		goto fail;
 	return store_commit(s, err);
@@ -312,9 +319,11 @@ store_outbox_list(struct store *s, const struct out_filter *f,
     store_out_cb cb, void *arg, struct dz_err *err)
 {
 	static const char sql[] = "SELECT id, lane, state, attempts, number,"
-	    " coalesce(sent_at, next_at), text, coalesce(last_error, '')"
+	    " coalesce(sent_at, next_at), text, coalesce(last_error, ''),"
+	    " coalesce(delivery, ''), coalesce(delivery_status, 0)"
 	    " FROM outbox WHERE instr(?1, ',' || state || ',') > 0"
-	    " AND ((1 << lane) & ?2) != 0 ORDER BY lane, id LIMIT ?3";
+	    " AND ((1 << lane) & ?2) != 0 AND (?4 = '' OR delivery = ?4)"
+	    " ORDER BY lane, id LIMIT ?3";
 	struct out_row row;
 	sqlite3_stmt *st;
 	char states[128];
@@ -327,6 +336,8 @@ store_outbox_list(struct store *s, const struct out_filter *f,
 	sqlite3_bind_text(st, 1, states, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)f->lanes);
 	sqlite3_bind_int(st, 3, f->limit);
+	sqlite3_bind_text(st, 4, store_delivery_name(f->delivery), -1,
+	    SQLITE_STATIC);
 	while ((r = store_row(s, st, "outbox list", err)) == 1) {
 		memset(&row, 0, sizeof(row));
 		row.id = sqlite3_column_int64(st, 0);
@@ -338,6 +349,8 @@ store_outbox_list(struct store *s, const struct out_filter *f,
 		row.when = sqlite3_column_int64(st, 5);
 		store_col(st, 6, row.text, sizeof(row.text));
 		store_col(st, 7, row.last_error, sizeof(row.last_error));
+		row.delivery = store_delivery_parse(st, 8);
+		row.delivery_status = sqlite3_column_int(st, 9);
 		n++;
 		if (cb(arg, &row) != 0) {
 			sqlite3_reset(st);

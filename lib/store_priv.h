@@ -74,6 +74,9 @@ void		 store_col(sqlite3_stmt *st, int col, char *dst, size_t dstsz);
 void		 store_name_set(const char *const *names, int n, unsigned mask,
 		    char *out, size_t outsz);
 
+/* Column col as an enum delivery ("" or NULL: DLV_NONE). */
+enum delivery	 store_delivery_parse(sqlite3_stmt *st, int col);
+
 /* The names of the enums, indexed by value. */
 extern const char *const store_state_names[OUT_NSTATES];
 extern const char *const store_audit_names[AUDIT_NOUTCOMES];

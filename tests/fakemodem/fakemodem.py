@@ -15,7 +15,7 @@ Usage:
   fakemodem.py messages LOGFILE [--to NUMBER] [--all]
       reassemble the "sent" parts of the log into messages (JSON lines)
   fakemodem.py decode PDU [--no-sca]
-      decode one SMS-SUBMIT / SMS-DELIVER PDU (hex) and print it as JSON
+      decode one SMS-SUBMIT / SMS-DELIVER / SMS-STATUS-REPORT PDU (hex), print JSON
   fakemodem.py at DEVICE CHUNK... [--eol cr|crlf|lf|none] [--escapes] [--finals N]
       talk raw AT to the device (one JSON answer per chunk)
 
@@ -353,6 +353,8 @@ def decode_pdu(hexpdu, with_sca=True):
         pos += 2
         out["time"] = decode_scts(data[pos:pos + 7])
         pos += 7
+    elif mti == 2:
+        return _decode_status_report(data, pos, fo, out)
     else:
         raise ValueError("unsupported TP-MTI %d" % mti)
     out["dcs"] = dcs
@@ -360,6 +362,34 @@ def decode_pdu(hexpdu, with_sca=True):
     pos += 1
     ud = data[pos:]
     out.update(decode_user_data(dcs, udhi, udl, ud))
+    return out
+
+
+def _decode_status_report(data, pos, fo, out):
+    """The rest of an SMS-STATUS-REPORT TPDU, from TP-MR on."""
+    out["type"] = "status_report"
+    out["srq"] = bool(fo & 0x20)
+    out["mr"] = data[pos]
+    pos += 1
+    out["to"], out["to_type"], _, pos = decode_address(data, pos)
+    if len(data) < pos + 15:
+        raise ValueError("status report truncated (TP-SCTS, TP-DT, TP-ST need 15 octets, %d left)"
+                         % (len(data) - pos))
+    out["time"] = decode_scts(data[pos:pos + 7])
+    out["discharge_time"] = decode_scts(data[pos + 7:pos + 14])
+    out["status"] = data[pos + 14]
+    pos += 15
+    out["pi"] = None
+    if pos < len(data) and data[pos] != 0xFF:   # optional TP-PI (+ TP-PID, TP-DCS, TP-UDL)
+        out["pi"] = data[pos]
+        pos += 1
+        if out["pi"] & 1 and pos < len(data):
+            out["pid"] = data[pos]
+            pos += 1
+        if out["pi"] & 2 and pos < len(data):
+            out["dcs"] = data[pos]
+            pos += 1
+    out["extra"] = data[pos:].hex().upper() or None
     return out
 
 
@@ -433,6 +463,17 @@ def encode_deliver(sender, coding, unit, concat=None, when=None, smsc=DEFAULT_SM
         ud = hdr + bytes(unit)
         udl = len(ud)
     tpdu = head + bytes([udl]) + ud
+    return (encode_sca(smsc) + tpdu).hex().upper(), len(tpdu)
+
+
+def encode_status_report(mr, recipient, status, scts=None, dt=None, smsc=DEFAULT_SMSC,
+                         recipient_type=None):
+    """Build one SMS-STATUS-REPORT PDU (hex, with SCA), 3GPP TS 23.040 9.2.2.3:
+    first octet (TP-MTI 10, TP-MMS, TP-SRQ 0 = the result of an SMS-SUBMIT),
+    TP-MR, TP-RA, TP-SCTS, TP-DT, TP-ST; no TP-PI.  Returns (hex, TPDU length)."""
+    now = datetime.datetime.now(DEFAULT_TZ)
+    tpdu = (bytes([0x06, int(mr) & 0xFF]) + encode_address(recipient, recipient_type)
+            + encode_scts(scts or now) + encode_scts(dt or now) + bytes([int(status) & 0xFF]))
     return (encode_sca(smsc) + tpdu).hex().upper(), len(tpdu)
 
 
@@ -667,6 +708,28 @@ def split_args(s):
     return out
 
 
+def parse_range(spec):
+    """ "0,1,2" / "0-2" / "1" -> set of ints (the inside of an AT test answer)."""
+    out = set()
+    for item in str(spec).replace("(", "").replace(")", "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "-" in item:
+            lo, hi = item.split("-", 1)
+            out.update(range(int(lo), int(hi) + 1))
+        else:
+            out.add(int(item))
+    return out
+
+
+def intval(v):
+    """An integer control parameter: JSON number, or a string such as "0x45"."""
+    if isinstance(v, bool):
+        raise ValueError("expected an integer, got %r" % v)
+    return v if isinstance(v, int) else int(str(v), 0)
+
+
 def split_commands(body):
     """Split what follows "AT" into single commands (basic and extended)."""
     cmds = []
@@ -748,7 +811,14 @@ class Modem:
                       "received_messages": 0, "deleted": 0, "ussd": 0, "opens": 0,
                       "closes": 0, "connects": 0, "drops": 0, "cmti_sent": 0,
                       "cmti_lost": 0, "bad_pdus": 0, "garbage_lines": 0,
-                      "discarded_bytes": 0}
+                      "discarded_bytes": 0, "status_reports": 0, "status_reports_cds": 0,
+                      "status_reports_stored": 0, "status_reports_lost": 0,
+                      "status_reports_withheld": 0, "cdsi_sent": 0, "cdsi_lost": 0,
+                      "cnma": 0}
+        self.report_rules = {}       # number or "*" -> {"status", "delay", "then", "then_delay", "none"}
+        self.report_ds = "0,1,2"     # the <ds> values AT+CNMI=? offers
+        self.reports_scheduled = 0   # status reports the "network" has yet to send
+        self.last_report = None      # the last status_report event of a stored report
         self.hang_until = None
         self.hang_timer = None
         self.chatter_timer = None
@@ -821,8 +891,10 @@ class Modem:
     def urc(self, line):
         """Unsolicited result code."""
         if self.hanging or not self.server.port_open():
+            self.server.trace("> (unsolicited, not delivered) " + line)
             return False
         self.out("\r\n" + line + "\r\n")
+        self.server.trace("> (unsolicited) " + line)
         return True
 
     @staticmethod
@@ -1041,6 +1113,13 @@ class Modem:
             self.save()
             return None
         self.sim[idx] = {"pdu": pdu, "len": tpdu_len, "stat": 0, "meta": meta}
+        if meta.get("type") == "status_report":
+            self.stats["status_reports_stored"] += 1
+            urc = self.announce_report(idx) if announce else False
+            self.last_report = self.log.emit("status_report", via="cdsi", index=idx, urc=urc,
+                                             pdu=pdu, **meta)
+            self.save()
+            return idx
         self.stats["received_parts"] += 1
         cmti = False
         if announce:
@@ -1057,6 +1136,16 @@ class Modem:
             self.stats["cmti_sent"] += 1
             return True
         self.stats["cmti_lost"] += 1
+        return False
+
+    def announce_report(self, idx):
+        """+CDSI for a status report stored in the SIM (AT+CNMI=<mode>,,,2)."""
+        if self.cnmi[0] == 0 or self.cnmi[3] != 2:
+            return False
+        if self.urc('+CDSI: "SM",%d' % idx):
+            self.stats["cdsi_sent"] += 1
+            return True
+        self.stats["cdsi_lost"] += 1
         return False
 
     def deliver_pending(self):
@@ -1178,6 +1267,76 @@ class Modem:
         self.log.emit("sent", **ev)
         self.save()
         self.finish_submit(self.response(["+CMGS: %d" % mr], RESULT_OK))
+        if ev["srr"]:
+            self.schedule_reports(ev)
+
+    # -- status reports (SMS-STATUS-REPORT) ---------------------------------------
+
+    def report_rule(self, number):
+        rule = {"status": 0, "delay": 0.5}
+        rule.update(self.report_rules.get(number, self.report_rules.get("*", {})))
+        return rule
+
+    def schedule_reports(self, ev):
+        """A part was sent with TP-SRR: the "network" answers with one status
+        report (or two, with `then`) after the delay of the recipient's rule."""
+        rule = self.report_rule(ev["to"])
+        if rule.get("none"):
+            self.stats["status_reports_withheld"] += 1
+            return
+        info = {"to": ev["to"], "to_type": ev["to_type"], "mr": ev["mr"], "ref": ev["ref"],
+                "part": ev["part"], "parts": ev["parts"], "smsc": ev["smsc"],
+                "scts": datetime.datetime.now(DEFAULT_TZ).isoformat()}
+        # counted from the +CMGS answer (AT+CMGS latency included)
+        delay = float(rule.get("delay", 0.5)) + float(self.latency.get("cmgs") or 0)
+        steps = [(int(rule.get("status", 0)), delay)]
+        if rule.get("then") is not None:
+            steps.append((int(rule["then"]), delay + float(rule.get("then_delay", 1.0))))
+        for step, (status, when) in enumerate(steps, 1):
+            self.reports_scheduled += 1
+
+            def fire(status=status, step=step):
+                self.reports_scheduled -= 1
+                self.status_report(info, status, step)
+            self.server.call_later(when, fire)
+
+    def status_report(self, info, status, step=1, injected=False):
+        """Generate one status report now and route it by the CNMI <ds> in
+        effect: 1 = +CDS, 2 = stored in the SIM + +CDSI, 0 = dropped."""
+        smsc = info.get("smsc")
+        if smsc is None:
+            smsc = self.smsc[0]
+        scts = None
+        if info.get("scts"):
+            scts = datetime.datetime.fromisoformat(info["scts"])
+            if scts.tzinfo is None:
+                scts = scts.replace(tzinfo=DEFAULT_TZ)
+        pdu, tl = encode_status_report(info["mr"], info["to"], status, scts, None, smsc,
+                                       info.get("to_type"))
+        self.stats["status_reports"] += 1
+        meta = {"type": "status_report", "to": info["to"],
+                "to_type": info.get("to_type") or classify_number(info["to"]),
+                "mr": info["mr"], "status": status, "step": step, "ref": info.get("ref"),
+                "part": info.get("part"), "parts": info.get("parts"), "injected": injected,
+                "ds": self.cnmi[3]}
+        ds = self.cnmi[3]
+        if ds == 2:
+            idx = self.store_or_queue(pdu, tl, meta)
+            urc = idx is not None and self.last_report["urc"]
+            return {"via": "cdsi", "index": idx, "pending": idx is None, "urc": urc, "pdu": pdu}
+        urc = False
+        if ds == 1:
+            via = "cds"
+            line = "+CDS: %d\r\n%s" % (tl, pdu)
+            urc = self.cnmi[0] != 0 and self.urc(line)
+            if urc:
+                self.stats["status_reports_cds"] += 1
+        else:
+            via = "none"
+        if not urc:
+            self.stats["status_reports_lost"] += 1
+        self.log.emit("status_report", via=via, index=None, urc=urc, pdu=pdu, **meta)
+        return {"via": via, "index": None, "urc": urc, "pdu": pdu}
 
     def finish_submit(self, text):
         delay = float(self.latency.get("cmgs") or 0)
@@ -1417,7 +1576,9 @@ def h_cnmi(m, kind, args):
     if kind == "read":
         return (["+CNMI: %s" % ",".join(str(x) for x in m.cnmi)], [])
     if kind == "test":
-        return (["+CNMI: (0,1,2),(0,1,2,3),(0,2),(0,1,2),(0,1)"], [])
+        # <ds> as set by the control command report_mode: libgammu takes 2
+        # (+CDSI) when offered, else 1 (+CDS)
+        return (["+CNMI: (0,1,2),(0,1,2,3),(0,2),(%s),(0,1)" % m.report_ds], [])
     if kind == "set":
         vals = list(m.cnmi)
         try:
@@ -1426,12 +1587,23 @@ def h_cnmi(m, kind, args):
                     vals[i] = int(a)
         except ValueError:
             raise m.cms(303)
-        if not (0 <= vals[0] <= 2 and 0 <= vals[1] <= 3):
+        if not (0 <= vals[0] <= 2 and 0 <= vals[1] <= 3) or vals[3] not in parse_range(m.report_ds):
             raise m.cms(303)
         m.cnmi = vals
         m.log.emit("cnmi", value=vals)
         return None
     raise ATError("ERROR")
+
+
+def h_cnma(m, kind, args):
+    """New message acknowledgement (after +CDS / +CMT): accepted, counted."""
+    if kind == "test":
+        return (["+CNMA: (0-2)"], [])
+    if kind == "read":
+        raise ATError("ERROR")
+    m.stats["cnma"] += 1
+    m.log.emit("cnma", args=args)
+    return None
 
 
 def h_cmgl(m, kind, args):
@@ -1692,7 +1864,7 @@ EXT_COMMANDS = {
     "+CGSN": h_ident("imei"), "+GSN": h_ident("imei"),
     "+CIMI": h_cimi, "+CCID": h_ccid, "^ICCID": h_ccid,
     "+CPIN": h_cpin, "+CFUN": h_cfun, "+CSCS": h_cscs,
-    "+CMGF": h_cmgf, "+CSMS": h_csms, "+CPMS": h_cpms, "+CNMI": h_cnmi,
+    "+CMGF": h_cmgf, "+CSMS": h_csms, "+CPMS": h_cpms, "+CNMI": h_cnmi, "+CNMA": h_cnma,
     "+CMGL": h_cmgl, "+CMGR": h_cmgr, "+CMGD": h_cmgd, "+CMGS": h_cmgs,
     "+CMGW": h_cmgw, "+CMSS": h_cmgw,
     "+CSCA": h_csca, "+CSMP": h_csmp, "+CMMS": h_cmms, "+CSDH": h_simple_ok,
@@ -2057,6 +2229,55 @@ class Server:
                 raise ValueError("mode must be auto, text, packed or ucs2")
             m.ussd_mode = mode
             return {"mode": mode}
+        if cmd == "report":
+            # outcome of status reports for one recipient ("*" = default)
+            to = str(p.get("to", "*"))
+            if p.get("remove"):
+                m.report_rules.pop(to, None)
+            else:
+                rule = {}
+                for k in ("status", "then"):
+                    if p.get(k) is not None:
+                        rule[k] = intval(p[k])
+                        if not 0 <= rule[k] <= 255:
+                            raise ValueError("%s must be 0..255" % k)
+                for k in ("delay", "then_delay"):
+                    if p.get(k) is not None:
+                        rule[k] = float(p[k])
+                if p.get("none"):
+                    rule["none"] = True
+                m.report_rules[to] = rule
+            self.log.emit("report_rule", to=to, rule=m.report_rules.get(to))
+            return {"to": to, "rule": m.report_rules.get(to), "effective": m.report_rule(to)}
+        if cmd == "report_mode":
+            ds = str(p.get("ds", "0,1,2")).strip("() ")
+            vals = parse_range(ds)
+            if not vals or not vals <= {0, 1, 2}:
+                raise ValueError("ds must list values among 0, 1, 2 (e.g. \"1\", \"2\", \"0,1,2\")")
+            m.report_ds = ds
+            self.log.emit("report_mode", ds=ds)
+            return {"ds": ds, "cnmi": m.cnmi}
+        if cmd == "status_report":
+            # a report the network sends for any reference (e.g. one never used)
+            if p.get("mr") is None:
+                raise ValueError("mr is required")
+            mr = intval(p["mr"])
+            status = intval(p.get("status", 0))
+            if not (0 <= mr <= 255 and 0 <= status <= 255):
+                raise ValueError("mr and status must be 0..255")
+            to = str(p.get("to") or "+84912345678")
+            info = {"to": to, "to_type": p.get("to_type") or classify_number(to), "mr": mr,
+                    "smsc": p.get("smsc"), "scts": p.get("time")}
+            delay = num("delay", 0.0)
+            if delay > 0:
+                m.reports_scheduled += 1
+
+                def fire():
+                    m.reports_scheduled -= 1
+                    m.status_report(info, status, injected=True)
+                self.call_later(delay, fire)
+                return {"scheduled": delay}
+            return m.status_report(info, status, injected=True)
         if cmd == "latency":
             for k in ("cmgs", "ussd"):
                 if k in p:
@@ -2086,6 +2307,7 @@ class Server:
                       "fail_sends_left": len(m.fail_sends), "network": m.network,
                       "rssi": m.rssi, "cnmi": m.cnmi, "cscs": m.cscs, "echo": m.echo,
                       "sim_state": m.sim_state, "profile": m.profile,
+                      "report_ds": m.report_ds, "reports_scheduled": m.reports_scheduled,
                       "events": dict(self.log.counts)})
             return s
         if cmd == "wait":

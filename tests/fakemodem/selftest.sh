@@ -394,6 +394,86 @@ pycheck "pending message stored in the freed slot" '
     and stats["pending"] == 0'
 ctl clear
 
+step "status reports, CNMI ds=2: stored in the SIM with +CDSI, read with gammu"
+export WORK   # pycheck reads gammu's output files
+mark
+g monitor 1   # AT+CNMI=? offers ds 0,1,2: libgammu sets AT+CNMI=2,1,0,2,0
+pycheck "libgammu chose ds=2" 'stats["cnmi"][3] == 2'
+ctl report to=+84912000002 status=0x20 then:=0 delay:=0.2 then_delay:=0.3
+ctl report to=0912000003 status=0x41
+ctl report to=+84912000005 none:=true
+REPORT200=$("$PY" -c 'print("".join("Bao cao %03d. " % i for i in range(20))[:200])')
+g sendsms TEXT +84912000001 -report -text "Bao cao giao 1"
+g sendsms TEXT +84912000002 -report -len 200 -textutf8 "$REPORT200"
+g sendsms TEXT 0912000003 -report -text "Bao cao giao 3"
+g sendsms TEXT +84912000004 -text "khong yeu cau bao cao"
+g sendsms TEXT +84912000005 -report -text "bao cao bi giu lai"
+wait_event status_report 6 10
+g_bg "$WORK/monitor-cdsi.out" monitor
+MONPID=$BGPID
+wait_for 10 "gammu monitor to enable incoming SMS" grep -qF "Enabling info about incoming CB" "$WORK/monitor-cdsi.out"
+ctl status_report mr:=250 to=+84919999999 status:=0
+wait_for 10 "gammu monitor to read the +CDSI report" grep -qF "Reference number     : 250" "$WORK/monitor-cdsi.out"
+stop_bg "$MONPID"
+expect_out "$WORK/monitor-cdsi.out" "SMS status report"
+pycheck "one report per SRR part, with the +CMGS reference, routed to the SIM" '
+    [(e["to"], e["srr"]) for e in ev("sent")] == [("+84912000001", True), ("+84912000002", True),
+        ("+84912000002", True), ("0912000003", True), ("+84912000004", False), ("+84912000005", True)]
+    and len(ev("status_report")) == 7 and all(r["via"] == "cdsi" and r["index"] is not None for r in ev("status_report"))
+    and sorted((r["to"], r["mr"]) for r in ev("status_report") if r["step"] == 1 and not r["injected"])
+        == sorted((e["to"], e["mr"]) for e in ev("sent") if e["srr"] and e["to"] != "+84912000005")
+    and sorted((r["mr"], r["step"], r["status"]) for r in ev("status_report") if r["to"] == "+84912000002")
+        == sorted((e["mr"], k, st) for e in ev("sent") if e["to"] == "+84912000002" for k, st in ((1, 0x20), (2, 0)))
+    and [r["status"] for r in ev("status_report") if r["to"] == "0912000003"] == [0x41]
+    and [r["urc"] for r in ev("status_report") if r["injected"]] == [True]
+    and all(fm.decode_pdu(r["pdu"])["type"] == "status_report" and fm.decode_pdu(r["pdu"])["mr"] == r["mr"]
+            and fm.decode_pdu(r["pdu"])["to"] == r["to"] and fm.decode_pdu(r["pdu"])["status"] == r["status"]
+            and fm.decode_pdu(r["pdu"])["smsc"] == "+84980200030" for r in ev("status_report"))
+    and fm.decode_pdu([r for r in ev("status_report") if r["to"] == "0912000003"][0]["pdu"])["to_type"] == "unknown"
+    and stats["status_reports"] == 7 and stats["status_reports_stored"] == 7 and stats["status_reports_withheld"] == 1
+    and stats["stored"] == 7 and stats["reports_scheduled"] == 0'
+g getallsms
+expect_out "$WORK/g.out" "SMS status report"
+expect_out "$WORK/g.out" "Delivery status      : Delivered"
+expect_out "$WORK/g.out" "Delivery status      : Pending"
+expect_out "$WORK/g.out" "Delivery status      : Failed"
+expect_out "$WORK/g.out" "Permanent error, Incompatible destination"
+expect_out "$WORK/g.out" "7 SMS parts in 7 SMS sequences"
+pycheck "gammu getallsms shows the references of the reports" '
+    sorted(int(l.split(":")[1]) for l in open(env["WORK"] + "/g.out", encoding="utf-8") if l.startswith("Reference number"))
+        == sorted(r["mr"] for r in ev("status_report"))'
+g deleteallsms 1
+pycheck "reports deleted with AT+CMGD" 'len(ev("deleted")) == 7 and stats["stored"] == 0'
+
+step "status reports, CNMI ds=1 (report_mode ds=1): +CDS to a listening gammu monitor"
+ctl report_mode ds=1
+ctl report to=+84912000006 delay:=2
+mark
+g sendsms TEXT +84912000006 -report -text "Bao cao qua +CDS"
+g_bg "$WORK/monitor-cds.out" monitor
+MONPID=$BGPID
+wait_for 10 "gammu monitor to enable incoming SMS" grep -qF "Enabling info about incoming CB" "$WORK/monitor-cds.out"
+pycheck "libgammu chose ds=1, the report is not sent yet" 'stats["cnmi"][3] == 1 and stats["reports_scheduled"] == 1'
+wait_event status_report 1 10
+wait_for 10 "gammu monitor to print the +CDS report" grep -qF "Delivery status      : Delivered" "$WORK/monitor-cds.out"
+stop_bg "$MONPID"
+expect_out "$WORK/monitor-cds.out" "SMS status report"
+expect_out "$WORK/monitor-cds.out" '"+84912000006"'
+grep -qF "(unsolicited) +CDS: 25" "$WORK/at-trace.txt" || fail "no +CDS line in the AT trace"
+pycheck "+CDS carried the report of the sent part" '
+    len(ev("status_report")) == 1 and ev("status_report")[0]["via"] == "cds" and ev("status_report")[0]["urc"]
+    and ev("status_report")[0]["mr"] == ev("sent")[0]["mr"] and ev("status_report")[0]["index"] is None
+    and ("Reference number     : %d" % ev("sent")[0]["mr"]) in open(env["WORK"] + "/monitor-cds.out", encoding="utf-8").read()
+    and stats["status_reports_cds"] == 1 and stats["stored"] == 0'
+
+step "status reports, CNMI ds=0: not delivered"
+ctl report_mode ds=0,1,2
+at_cmd 'AT+CNMI=2,1,0,0,0' || fail "AT+CNMI=2,1,0,0,0: $(cat "$WORK/at.out")"
+mark
+ctl status_report mr:=7 to=+84912000007 status=0x62
+pycheck "counted, not stored" '
+    ev("status_report")[0]["via"] == "none" and not ev("status_report")[0]["urc"] and stats["stored"] == 0
+    and stats["status_reports_lost"] == 1'
 step "reassembly helper (fakemodem.py messages)"
 "$PY" "$FMPY" messages "$LOG" >"$WORK/messages.out" || fail "messages helper failed"
 "$PY" - "$WORK/messages.out" "$LONG400" <<'PYEOF' || fail "messages helper output wrong"
