@@ -190,11 +190,25 @@ read_sim(struct ctl *c, struct sim *sim)
 		sim->days_left = vday - p.today;
 }
 
-static void
-status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
-    struct today *t, const char *balance, const char *balance_at,
-    const struct sim *sim)
+/* What one modem of the pool has claimed and sent today: 0, or -1 (dies). */
+static int
+per_modem(struct ctl *c, const char *name, time_t since, int *claimed,
+    int *parts)
 {
+	struct dz_err err;
+
+	if ((*claimed = store_modem_claimed(c->store, name, &err)) == -1 ||
+	    (*parts = store_modem_parts(c->store, name, since, &err)) == -1)
+		die(c, err.msg);
+	return 0;
+}
+
+static void
+status_json(struct ctl *c, time_t since, struct modem_status *ms, int n,
+    struct outbox_summary *sum, struct today *t, const char *balance,
+    const char *balance_at, const struct sim *sim)
+{
+	int claimed, parts;
 	int i;
 
 	printf("{\"modems\":[");
@@ -209,9 +223,11 @@ status_json(struct modem_status *ms, int n, struct outbox_summary *sum,
 		ctl_json_str(ms[i].operator_);
 		printf(",\"last_error\":");
 		ctl_json_str(ms[i].last_error);
-		printf(",\"reconnects\":%d,\"updated_at\":%lld,\"last_send\":%lld}",
+		printf(",\"reconnects\":%d,\"updated_at\":%lld,\"last_send\":%lld",
 		    ms[i].reconnects, (long long)ms[i].updated_at,
 		    (long long)ms[i].last_send);
+		(void)per_modem(c, ms[i].name, since, &claimed, &parts);
+		printf(",\"claimed\":%d,\"parts_today\":%d}", claimed, parts);
 	}
 	printf("],\"queue\":{");
 	for (i = 0; i < LANE_COUNT; i++)
@@ -460,6 +476,7 @@ cmd_status(struct ctl *c)
 	struct sim sim;
 	struct deliveries dl;
 	time_t since;
+	int claimed, parts;
 	int i, n;
 
 	pass_init(&day, &c->conf, c->store, NULL, time(NULL));
@@ -475,7 +492,7 @@ cmd_status(struct ctl *c)
 	    sizeof(balance_at), &err) == -1)
 		die(c, err.msg);
 	if (c->json) {
-		status_json(ms, n, &sum, &t, balance, balance_at, &sim);
+		status_json(c, since, ms, n, &sum, &t, balance, balance_at, &sim);
 		deliveries_json(&dl);
 		return 0;
 	}
@@ -488,6 +505,9 @@ cmd_status(struct ctl *c)
 		    sig, network_word(ms[i].network),
 		    ms[i].operator_[0] ? ms[i].operator_ : _("unknown"),
 		    ms[i].reconnects, upd);
+		if (per_modem(c, ms[i].name, since, &claimed, &parts) == 0)
+			printf(_("  sending %d message(s) now, %d SMS part(s) sent "
+			    "today\n"), claimed, parts);
 		if (ms[i].last_error[0])
 			printf(_("  last error: %s\n"), ms[i].last_error);
 	}

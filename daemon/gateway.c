@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway: wires modems, the state database, the records database, inbound handling and the sender. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "notices.h"
 #include "phone.h"
 #include "policy.h"
+#include "pool.h"
 #include "records.h"
 #include "sdnotify.h"
 #include "store.h"
@@ -30,6 +32,18 @@
 #define BROADCAST_ABANDON_S	3600	/* a collection not finished by then was interrupted */
 
 struct gateway {
+	/*
+	 * One process does it all with one modem. With more, the parent is
+	 * "central" (inbox, notices, broadcasts, housekeeping, the watchdog)
+	 * and drives no modem; each modem has a worker process that drives
+	 * it alone (reading, sending, its status) and nothing else.
+	 */
+	bool		 central;
+	bool		 worker;
+	bool		 runs_ussd;	/* this process runs USSD requests */
+	struct pool	*pool;		/* the parent of a pool: its workers */
+	char		 anywhere[CONF_MAX_MODEMS * 33 + 2]; /* ",name,": replies go anywhere */
+	int64_t		 capped_day;	/* the day the daily cap was last logged */
 	struct conf	*conf;
 	struct store	*store;
 	struct records	*records;
@@ -548,6 +562,32 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 	}
 }
 
+/* The modem's daily cap (modems.per_day, carriers' anti-spam limits) reached. */
+static bool
+over_cap(struct gateway *g, struct modem *m, time_t wall)
+{
+	struct dz_err err;
+	struct pass day;
+	int n;
+
+	if (m->conf.per_day <= 0)
+		return false;
+	pass_init(&day, g->conf, g->store, NULL, wall);
+	if ((n = store_modem_parts(g->store, m->name, day.day_start, &err)) == -1) {
+		log_warnx("%s", err.msg);
+		return true;	/* fail closed: the cap protects the SIM */
+	}
+	if (n < m->conf.per_day)
+		return false;
+	if (g->capped_day != day.today) {
+		g->capped_day = day.today;
+		log_warnx("modem: %s: %d parts sent today, modems.per_day reached; "
+		    "it sends again tomorrow%s", m->name, n, g->worker ?
+		    " (the other modems go on)" : "");
+	}
+	return true;
+}
+
 /* Send at most one message through m. Returns true if one was taken. */
 static bool
 send_step(struct gateway *g, struct modem *m, int64_t now)
@@ -562,15 +602,20 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 	int r;
 	bool ucs2;
 
-	if (m->state != MODEM_READY || now < m->next_send)
+	if (m->state != MODEM_READY || now < m->next_send || over_cap(g, m, wall))
 		return false;
 	start = loop_now();
 	if ((msg = malloc(sizeof(*msg))) == NULL)
 		return false;
-	r = store_outbox_next(g->store, wall, open_lanes(c, wall), msg, &err);
-	if (r == 1 && store_outbox_sending(g->store, msg->id, m->name, wall,
-	    &err) == -1)
-		r = -1;
+	if (g->worker)
+		r = store_outbox_next_for(g->store, wall, open_lanes(c, wall),
+		    m->name, g->anywhere, msg, &err);
+	else
+		r = store_outbox_next(g->store, wall, open_lanes(c, wall), msg,
+		    &err);
+	/* Claimed atomically: another modem's worker may have been faster. */
+	if (r == 1)
+		r = store_outbox_claim(g->store, msg->id, m->name, wall, &err);
 	if (r == -1)
 		log_warnx("%s", err.msg);
 	if (r != 1) {
@@ -594,7 +639,8 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 	}
 	send_result(g, m, msg, &out);
 	/* Pacing counts from the start of this send, not its end. */
-	m->next_send = start + (int64_t)policy_pace_ms(c->sms.per_minute) *
+	m->next_send = start + (int64_t)policy_pace_ms(m->conf.per_minute > 0 ?
+	    m->conf.per_minute : c->sms.per_minute) *
 	    (out.parts_total > 0 ? out.parts_total : 1);
 	free(msg);
 	return true;
@@ -608,6 +654,10 @@ housekeeping(struct gateway *g)
 	struct dz_err err;
 	int i, n;
 
+	for (i = 0; i < g->nmodems; i++)
+		modem_put_status(g, &g->modems[i]);
+	if (!g->central)
+		return;
 	if ((n = store_outbox_expire(g->store, now, &err)) > 0)
 		log_warnx("outbox: %d message(s) expired unsent (see dossierctl "
 		    "queue --failed)", n);
@@ -619,8 +669,22 @@ housekeeping(struct gateway *g)
 		    "they are", n);
 	else if (n == -1)
 		log_warnx("%s", err.msg);
-	for (i = 0; i < g->nmodems; i++)
-		modem_put_status(g, &g->modems[i]);
+}
+
+/* A worker of the pool ended: what its modem had claimed goes back. */
+static void
+worker_died(void *arg, const char *modem)
+{
+	struct gateway *g = arg;
+	struct dz_err err;
+	int n;
+
+	if ((n = store_outbox_recover_modem(g->store, modem, time(NULL),
+	    &err)) == -1)
+		log_warnx("%s", err.msg);
+	else if (n > 0)
+		log_warnx("pool: %s: %d message(s) it was sending: replies queued "
+		    "again, notices and broadcasts marked uncertain", modem, n);
 }
 
 static void
@@ -637,12 +701,16 @@ tick_cb(struct timer *t)
 	/* A stop request takes no new work: the loop ends after this tick. */
 	if (loop_quitting())
 		return;
-	inbound_step(g, loop_now());
-	notices_step(g, loop_now());
-	if (broadcast_step(g, loop_now()))
-		next = 0;
-	ussd_schedule(&g->ussd, g->store, g->conf, loop_now());
-	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
+	if (g->central) {
+		if (g->pool != NULL)
+			pool_step(g->pool, worker_died, g);
+		inbound_step(g, loop_now());
+		notices_step(g, loop_now());
+		if (broadcast_step(g, loop_now()))
+			next = 0;
+		ussd_schedule(&g->ussd, g->store, g->conf, loop_now());
+	}
+	for (i = 0; g->runs_ussd && i < g->nmodems && !loop_quitting(); i++)
 		if (ussd_step(g, &g->modems[i]) && next > USSD_POLL_MS)
 			next = USSD_POLL_MS;
 	for (i = 0; i < g->nmodems && !loop_quitting(); i++)
@@ -651,6 +719,8 @@ tick_cb(struct timer *t)
 		housekeeping(g);
 		g->next_housekeeping = loop_now() + HOUSEKEEPING_MS;
 	}
+	if (g->worker)
+		pool_beat();
 	for (i = 0; i < g->nmodems; i++) {
 		/* Sent one: come back when pacing allows the next. */
 		if (busy && g->modems[i].state == MODEM_READY &&
@@ -660,7 +730,7 @@ tick_cb(struct timer *t)
 			next = 0;
 	}
 	/* More waiting in the inbox (an error is seen by the next inbound_step). */
-	if (loop_now() >= g->inbound_retry_at &&
+	if (g->central && loop_now() >= g->inbound_retry_at &&
 	    store_inbox_next(g->store, &probe, NULL) == 1)
 		next = 0;
 	g->last_progress = loop_now();
@@ -700,18 +770,56 @@ open_databases(struct gateway *g)
 }
 
 struct gateway *
-gateway_new(struct conf *conf)
+gateway_new(struct conf *conf, const struct gateway_opts *o)
 {
 	struct gateway *g;
 	struct dz_err err;
-	int i;
+	int i, k = -1;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		fatalx("gateway: out of memory");
 	g->conf = conf;
-	open_databases(g);
 	ussd_watch_init(&g->ussd);
-	g->nmodems = conf->nmodems;
+	if (o->worker != NULL) {
+		/* A worker of the pool: its one modem, the state database only. */
+		for (i = 0; i < conf->nmodems; i++)
+			if (strcmp(conf->modems[i].name, o->worker) == 0)
+				k = i;
+		if (k == -1)
+			fatalx("pool: no modem named %s in %s", o->worker,
+			    conf->file);
+		g->worker = true;
+		g->runs_ussd = k == 0;	/* USSD on the first modem only, for now */
+		g->anywhere[0] = ',';
+		for (i = 0; i < conf->nmodems; i++)
+			if (!conf->modems[i].reply_same_modem) {
+				size_t len = strlen(g->anywhere);
+
+				snprintf(g->anywhere + len, sizeof(g->anywhere) - len,
+				    "%s,", conf->modems[i].name);
+			}
+		if ((g->store = store_open(conf->state.path, &err)) == NULL)
+			fatalx("%s", err.msg);
+		modem_init(&g->modems[0], &conf->modems[k]);
+		g->modems[0].want_reports = conf->sms.delivery_reports;
+		g->nmodems = 1;
+		modem_put_status(g, &g->modems[0]);
+		timer_set(&g->tick, tick_cb);
+		timer_arm(&g->tick, 0);
+		log_info("pool: %s: worker running", o->worker);
+		return g;
+	}
+	g->central = true;
+	open_databases(g);
+	if (conf->nmodems >= 2) {
+		/* A pool: every modem its own worker process, claims atomic. */
+		if ((g->pool = pool_start(conf, o->self, o->verbose,
+		    o->foreground)) == NULL)
+			fatalx("pool: out of memory");
+	} else {
+		g->runs_ussd = true;
+		g->nmodems = conf->nmodems;
+	}
 	for (i = 0; i < g->nmodems; i++) {
 		modem_init(&g->modems[i], &conf->modems[i]);
 		g->modems[i].want_reports = conf->sms.delivery_reports;
@@ -727,7 +835,8 @@ gateway_new(struct conf *conf)
 	if (store_meta_set(g->store, "daemon", "running", &err) == -1)
 		log_warnx("%s", err.msg);
 	sd_notify_send("READY=1\nSTATUS=answering SMS");
-	log_info("dossierd: started with %d modem(s), records %s", g->nmodems,
+	log_info("dossierd: started with %d modem(s)%s, records %s",
+	    conf->nmodems, g->pool ? ", one worker process each" : "",
 	    conf->records.path);
 	return g;
 }
@@ -759,9 +868,15 @@ gateway_reload(struct gateway *g)
 				g->modems[i].conf.status_interval =
 				    n->modems[j].status_interval;
 				g->modems[i].conf.stop_grace = n->modems[j].stop_grace;
+				g->modems[i].conf.per_minute = n->modems[j].per_minute;
+				g->modems[i].conf.per_day = n->modems[j].per_day;
+				g->modems[i].conf.reply_same_modem =
+				    n->modems[j].reply_same_modem;
 			}
 	for (i = 0; i < g->nmodems; i++)
 		g->modems[i].want_reports = n->sms.delivery_reports;
+	if (g->pool != NULL)
+		pool_signal(g->pool, SIGHUP);
 	if (strcmp(n->records.path, g->conf->records.path) != 0 ||
 	    n->records.busy_timeout != g->conf->records.busy_timeout) {
 		records_free(g->records);
@@ -781,10 +896,23 @@ gateway_free(struct gateway *g)
 {
 	struct dz_err err;
 	int i;
+	bool worker;
 
-	sd_notify_send("STOPPING=1");
-	if (store_meta_set(g->store, "daemon", "stopped", &err) == -1)
-		log_warnx("%s", err.msg);
+	if (g->pool != NULL) {
+		int grace = 0;
+
+		for (i = 0; i < g->conf->nmodems; i++)
+			if (g->conf->modems[i].stop_grace > grace)
+				grace = g->conf->modems[i].stop_grace;
+		sd_notify_send("STOPPING=1");
+		pool_stop(g->pool, grace, worker_died, g);
+		g->pool = NULL;
+	}
+	if (g->central) {
+		sd_notify_send("STOPPING=1");
+		if (store_meta_set(g->store, "daemon", "stopped", &err) == -1)
+			log_warnx("%s", err.msg);
+	}
 	for (i = 0; i < g->nmodems; i++) {
 		modem_close(&g->modems[i]);
 		g->modems[i].state = MODEM_DOWN;
@@ -794,6 +922,7 @@ gateway_free(struct gateway *g)
 	store_close(g->store);
 	conf_fini(g->conf);
 	free(g->conf);
+	worker = g->worker;
 	free(g);
-	log_info("dossierd: stopped");
+	log_info(worker ? "pool: worker stopped" : "dossierd: stopped");
 }

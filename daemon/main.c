@@ -84,11 +84,16 @@ main(int argc, char *argv[])
 	const char *path = DEFAULT_CONF;
 	struct conf *conf;
 	struct dz_err err;
+	struct gateway_opts o;
 	bool foreground = false, check_only = false;
 	int ch, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "c:fnvVh")) != -1) {
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt(argc, argv, "c:fnvVhW:")) != -1) {
 		switch (ch) {
+		case 'W':	/* internal: a pool's worker for one modem */
+			o.worker = optarg;
+			break;
 		case 'c':
 			path = optarg;
 			break;
@@ -123,7 +128,10 @@ main(int argc, char *argv[])
 	if (verbose > 0)
 		log_force(2);
 	loop_init();
-	gw = gateway_new(conf);
+	o.self = "/proc/self/exe";
+	o.verbose = verbose;
+	o.foreground = foreground;
+	gw = gateway_new(conf, &o);
 	loop_run(on_reload);
 	gateway_free(gw);
 	return 0;

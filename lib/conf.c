@@ -171,6 +171,9 @@ static const struct conf_key modem_keys[] = {
 	{ "status_interval", CT_INT, offsetof(struct conf_modem, status_interval), .min = 10, .max = 86400, .def = 300 },
 	{ "step_timeout", CT_INT, offsetof(struct conf_modem, step_timeout), .min = 5, .max = 100, .def = 30 },
 	{ "stop_grace", CT_INT, offsetof(struct conf_modem, stop_grace), .min = 1, .max = 60, .def = 10 },
+	{ "reply_same_modem", CT_BOOL, offsetof(struct conf_modem, reply_same_modem), .min = 0, .max = 1, .def = 1 },
+	{ "per_minute", CT_INT, offsetof(struct conf_modem, per_minute), .min = 0, .max = 6000, .def = 0 },
+	{ "per_day", CT_INT, offsetof(struct conf_modem, per_day), .min = 0, .max = 1000000, .def = 0 },
 };
 
 static const char *const status_fields[] = { "code", "text", "notice", "final", "done" };

@@ -28,6 +28,9 @@ struct conf_modem {
 	int		 status_interval; /* s between signal/network refreshes */
 	int		 step_timeout;	/* s one connect/read/status step may take (< WatchdogSec) */
 	int		 stop_grace;	/* s a stop waits for the send in progress (< TimeoutStopSec) */
+	bool		 reply_same_modem; /* replies to its queries wait for it while it is ready */
+	int		 per_minute;	/* its pacing, 0: sms.per_minute */
+	int		 per_day;	/* parts a day at most (carrier caps), 0: none */
 };
 
 struct conf_status {

@@ -144,6 +144,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN delivery_at INTEGER;"
 	"CREATE INDEX outbox_delivery ON outbox(delivery, delivery_at)"
 	"  WHERE delivery IS NOT NULL;",
+
+	/* 8: the modem a query came in on, for its reply (a pool of modems). */
+	"ALTER TABLE outbox ADD COLUMN via_modem TEXT;",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {

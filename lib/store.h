@@ -276,6 +276,15 @@ int64_t	store_outbox_add(struct store *s, enum lane lane, const char *number,
  */
 int	store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
 	    struct out_msg *m, struct dz_err *err);
+/*
+ * The same for one modem of a pool: not the rest of a long message that
+ * another modem (still ready) began, nor a reply to a query that came in
+ * on another modem that is ready, unless that modem is named in anywhere
+ * (",name,...,": modems with reply_same_modem false).
+ */
+int	store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
+	    const char *modem, const char *anywhere, struct out_msg *m,
+	    struct dz_err *err);
 /* Earliest next_at among waiting rows of lane_mask into *due (0 if none). 0 or -1. */
 int	store_outbox_next_due(struct store *s, unsigned lane_mask, time_t *due,
 	    struct dz_err *err);
@@ -322,6 +331,15 @@ int	store_outbox_expire(struct store *s, time_t now, struct dz_err *err);
  * touched or -1.
  */
 int	store_outbox_recover(struct store *s, time_t now, struct dz_err *err);
+/* The same for the rows modem had claimed (its worker died). Rows or -1. */
+int	store_outbox_recover_modem(struct store *s, const char *modem,
+	    time_t now, struct dz_err *err);
+/*
+ * Claim a waiting row for modem (state sending, one more attempt): 1
+ * claimed, 0 no longer waiting (another modem's worker took it), -1.
+ */
+int	store_outbox_claim(struct store *s, int64_t id, const char *modem,
+	    time_t now, struct dz_err *err);
 /* dossierctl retry: a failed, expired, uncertain or retry row back to queued. 1 done, 0 no such row, -1. */
 int	store_outbox_requeue(struct store *s, int64_t id, time_t now,
 	    struct dz_err *err);
@@ -676,6 +694,12 @@ struct store_today {
 	int	notices_held;			/* notice lane, waiting, held past now */
 };
 /* Fill t with counts since `since`; "due" is relative to now. 0 or -1. */
+/* Parts modem sent since `since` (its daily cap; status), or -1. */
+int	store_modem_parts(struct store *s, const char *modem, time_t since,
+	    struct dz_err *err);
+/* Messages modem has claimed and is sending now, or -1. */
+int	store_modem_claimed(struct store *s, const char *modem,
+	    struct dz_err *err);
 int	store_today(struct store *s, time_t since, time_t now,
 	    struct store_today *t, struct dz_err *err);
 

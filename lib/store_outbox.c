@@ -11,8 +11,9 @@ store_outbox_add(struct store *s, enum lane lane, const char *number,
     struct dz_err *err)
 {
 	static const char sql[] = "INSERT INTO outbox (lane, number, text,"
-	    " state, created_at, next_at, expires_at, inbox_id)"
-	    " VALUES (?1, ?2, ?3, " Q_QUEUED ", ?4, ?4, ?5, ?6)";
+	    " state, created_at, next_at, expires_at, inbox_id, via_modem)"
+	    " VALUES (?1, ?2, ?3, " Q_QUEUED ", ?4, ?4, ?5, ?6,"
+	    " (SELECT modem FROM inbox WHERE id = ?6))";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
@@ -35,10 +36,32 @@ int
 store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
     struct out_msg *m, struct dz_err *err)
 {
+	return store_outbox_next_for(s, now, lane_mask, NULL, "", m, err);
+}
+
+/* A modem that reported itself ready within the last minute: ?1 now. */
+#define MODEM_LIVE(col) "EXISTS (SELECT 1 FROM modems d WHERE d.name = " \
+	col " AND d.state = 'ready' AND d.updated_at >= ?1 - 60)"
+
+int
+store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
+    const char *modem, const char *anywhere, struct out_msg *m,
+    struct dz_err *err)
+{
+	/*
+	 * For modem ?3 (NULL: any): not the rest of a long message another
+	 * live modem began (its parts join only from one sender number), nor
+	 * a reply to a query that came in on another live modem, unless that
+	 * modem is in ?4 (",name,": its replies go out anywhere).
+	 */
 	static const char sql[] = "SELECT id, lane, number, text, attempts,"
 	    " uncertain, parts_sent, parts_total, concat_ref"
-	    " FROM outbox WHERE state IN (" Q_QUEUED ", " Q_RETRY ")"
+	    " FROM outbox o WHERE state IN (" Q_QUEUED ", " Q_RETRY ")"
 	    " AND next_at <= ?1 AND ((1 << lane) & ?2) != 0"
+	    " AND (?3 IS NULL OR ((o.parts_sent = 0 OR o.modem = ?3"
+	    "  OR NOT " MODEM_LIVE("o.modem") ") AND (o.via_modem IS NULL"
+	    "  OR o.via_modem = ?3 OR instr(?4, ',' || o.via_modem || ',') > 0"
+	    "  OR NOT " MODEM_LIVE("o.via_modem") ")))"
 	    " ORDER BY lane, next_at, id LIMIT 1";
 	sqlite3_stmt *st;
 	int r;
@@ -47,6 +70,11 @@ store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, (int)lane_mask);
+	if (modem != NULL)
+		sqlite3_bind_text(st, 3, modem, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_text(st, 4, anywhere, -1, SQLITE_STATIC);
 	if ((r = store_row(s, st, "outbox next", err)) == 1) {
 		m->id = sqlite3_column_int64(st, 0);
 		m->lane = (enum lane)sqlite3_column_int(st, 1);
@@ -120,6 +148,18 @@ store_outbox_sending(struct store *s, int64_t id, const char *modem,
 	    " modem = ?1, attempts = attempts + 1, next_at = ?2 WHERE id = ?3";
 
 	return outbox_set(s, sql, id, modem, now, err) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_claim(struct store *s, int64_t id, const char *modem, time_t now,
+    struct dz_err *err)
+{
+	/* Only a row still waiting: another modem's worker may have taken it. */
+	static const char sql[] = "UPDATE outbox SET state = " Q_SENDING ","
+	    " modem = ?1, attempts = attempts + 1, next_at = ?2 WHERE id = ?3"
+	    " AND state IN (" Q_QUEUED ", " Q_RETRY ")";
+
+	return outbox_set(s, sql, id, modem, now, err);
 }
 
 int
@@ -244,10 +284,13 @@ store_outbox_requeue(struct store *s, int64_t id, time_t now,
 	return outbox_set(s, sql, id, NULL, now, err);
 }
 
-/* Run an UPDATE binding ?1 a time and ?2 a lane mask: rows changed or -1. */
+/*
+ * Run an UPDATE binding ?1 a time, ?2 a lane mask and ?3 a modem name (NULL
+ * where the statement has none, or for all modems): rows changed or -1.
+ */
 static int
 update_rows(struct store *s, const char *sql, time_t when, unsigned lanes,
-    struct dz_err *err)
+    const char *modem, struct dz_err *err)
 {
 	sqlite3_stmt *st;
 
@@ -255,6 +298,12 @@ update_rows(struct store *s, const char *sql, time_t when, unsigned lanes,
 		return -1;
 	sqlite3_bind_int64(st, 1, when);
 	sqlite3_bind_int(st, 2, (int)lanes);
+	if (sqlite3_bind_parameter_count(st) >= 3) {
+		if (modem != NULL)
+			sqlite3_bind_text(st, 3, modem, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+	}
 	return store_run(s, st, "outbox update", err);
 }
 
@@ -266,30 +315,39 @@ store_outbox_expire(struct store *s, time_t now, struct dz_err *err)
 	    " next_at = ?1 WHERE state IN (" Q_QUEUED ", " Q_RETRY ") AND expires_at > 0"
 	    " AND expires_at <= ?1 AND ((1 << lane) & ?2) != 0";
 
-	return update_rows(s, sql, now, LANE_ALL, err);
+	return update_rows(s, sql, now, LANE_ALL, NULL, err);
 }
 
 int
 store_outbox_recover(struct store *s, time_t now, struct dz_err *err)
 {
+	return store_outbox_recover_modem(s, NULL, now, err);
+}
+
+int
+store_outbox_recover_modem(struct store *s, const char *modem, time_t now,
+    struct dz_err *err)
+{
 	static const char done[] = "UPDATE outbox SET state = " Q_SENT ","
 	    " parts = parts_total, sent_at = ?1, last_error = NULL"
 	    " WHERE state = " Q_SENDING " AND parts_total > 0"
-	    " AND parts_sent >= parts_total AND ((1 << lane) & ?2) != 0";
+	    " AND parts_sent >= parts_total AND ((1 << lane) & ?2) != 0"
+	    " AND (?3 IS NULL OR modem = ?3)";
 	static const char again[] = "UPDATE outbox SET state = " Q_QUEUED ","
 	    " uncertain = 1, next_at = ?1 WHERE state = " Q_SENDING
-	    " AND ((1 << lane) & ?2) != 0";
+	    " AND ((1 << lane) & ?2) != 0 AND (?3 IS NULL OR modem = ?3)";
 	static const char stop[] = "UPDATE outbox SET state = " Q_UNCERTAIN ","
 	    " uncertain = 1, last_error = 'in flight at a crash; not resent',"
-	    " next_at = ?1 WHERE state = " Q_SENDING " AND ((1 << lane) & ?2) != 0";
+	    " next_at = ?1 WHERE state = " Q_SENDING " AND ((1 << lane) & ?2) != 0"
+	    " AND (?3 IS NULL OR modem = ?3)";
 	int a, b, c;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	/* Answers are sent again: a citizen must not go unanswered. */
-	if ((c = update_rows(s, done, now, LANE_ALL, err)) == -1 ||
-	    (a = update_rows(s, again, now, LANES_ANSWERS, err)) == -1 ||
-	    (b = update_rows(s, stop, now, LANE_ALL, err)) == -1) {
+	if ((c = update_rows(s, done, now, LANE_ALL, modem, err)) == -1 ||
+	    (a = update_rows(s, again, now, LANES_ANSWERS, modem, err)) == -1 ||
+	    (b = update_rows(s, stop, now, LANE_ALL, modem, err)) == -1) {
 		store_rollback(s);
 		return -1;
 	}

@@ -126,3 +126,31 @@ store_today(struct store *s, time_t since, time_t now, struct store_today *t,
 	}
 	return r < 0 ? -1 : 0;
 }
+
+int
+store_modem_parts(struct store *s, const char *modem, time_t since,
+    struct dz_err *err)
+{
+	static const char sql[] = "SELECT count(*) FROM sent_parts"
+	    " WHERE modem = ?1 AND sent_at >= ?2";
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, modem, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	return store_count(s, st, "modem parts", err);
+}
+
+int
+store_modem_claimed(struct store *s, const char *modem, struct dz_err *err)
+{
+	static const char sql[] = "SELECT count(*) FROM outbox"
+	    " WHERE modem = ?1 AND state = " Q_SENDING;
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, modem, -1, SQLITE_STATIC);
+	return store_count(s, st, "modem claimed", err);
+}

@@ -42,7 +42,7 @@ wait_for() {
 	return 0
 }
 
-sql() { sqlite3 -batch "$T/state.db" "$1"; }
+sql() { sqlite3 -batch -cmd ".timeout 10000" "$T/state.db" "$1"; }
 rsql() { sqlite3 -batch "$T/records.db" "$1"; }
 
 make_records() { sh "$top_srcdir/etc/demo/make-records.sh" --ref 2026-11-26T17:30:00 "$T/records.db" "${1:-300}" >/dev/null || fail "records generator"; }
