@@ -44,6 +44,7 @@ struct gateway {
 	struct pool	*pool;		/* the parent of a pool: its workers */
 	char		 anywhere[CONF_MAX_MODEMS * 33 + 2]; /* ",name,": replies go anywhere */
 	int64_t		 capped_day;	/* the day the daily cap was last logged */
+	bool		 routing;	/* some modem has modems.prefixes */
 	struct conf	*conf;
 	struct store	*store;
 	struct records	*records;
@@ -562,6 +563,57 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 	}
 }
 
+/* What route_ok needs. */
+struct route {
+	struct gateway	*g;
+	struct modem	*m;
+	time_t		 now;
+};
+
+/* The modem whose modems.prefixes a number has (the longest match), or -1. */
+static int
+prefix_owner(const struct conf *c, const char *number)
+{
+	const char *p, *e;
+	size_t len, best = 0;
+	int i, owner = -1;
+
+	for (i = 0; i < c->nmodems; i++)
+		for (p = c->modems[i].prefixes; *p != '\0'; p = e) {
+			if (*p == ',')
+				p++;
+			if ((e = strchr(p, ',')) == NULL)
+				e = p + strlen(p);
+			len = (size_t)(e - p);
+			if (len > best && strncmp(number, p, len) == 0) {
+				best = len;
+				owner = i;
+			}
+		}
+	return owner;
+}
+
+/*
+ * A pool's prefix routing (modems.prefixes): a notice or broadcast to a
+ * number another modem has the prefix of waits for that modem while it is
+ * ready; replies, and numbers no modem claims, go out anywhere.
+ */
+static bool
+route_ok(void *arg, const struct out_msg *msg)
+{
+	struct route *r = arg;
+	const struct conf *c = r->g->conf;
+	struct dz_err err;
+	int owner;
+
+	if ((LANE_BIT(msg->lane) & LANES_PROACTIVE) == 0 ||
+	    (owner = prefix_owner(c, msg->number)) == -1 ||
+	    strcmp(c->modems[owner].name, r->m->name) == 0)
+		return true;
+	return store_modem_live(r->g->store, c->modems[owner].name, r->now,
+	    &err) == 0;
+}
+
 /* The modem's daily cap (modems.per_day, carriers' anti-spam limits) reached. */
 static bool
 over_cap(struct gateway *g, struct modem *m, time_t wall)
@@ -607,9 +659,13 @@ send_step(struct gateway *g, struct modem *m, int64_t now)
 	start = loop_now();
 	if ((msg = malloc(sizeof(*msg))) == NULL)
 		return false;
-	if (g->worker)
+	if (g->worker) {
+		struct route rt = { g, m, wall };
+
 		r = store_outbox_next_for(g->store, wall, open_lanes(c, wall),
-		    m->name, g->anywhere, msg, &err);
+		    m->name, g->anywhere, g->routing ? route_ok : NULL, &rt, msg,
+		    &err);
+	}
 	else
 		r = store_outbox_next(g->store, wall, open_lanes(c, wall), msg,
 		    &err);
@@ -792,6 +848,9 @@ gateway_new(struct conf *conf, const struct gateway_opts *o)
 		g->runs_ussd = k == 0;	/* USSD on the first modem only, for now */
 		g->anywhere[0] = ',';
 		for (i = 0; i < conf->nmodems; i++)
+			if (conf->modems[i].prefixes[0] != '\0')
+				g->routing = true;
+		for (i = 0; i < conf->nmodems; i++)
 			if (!conf->modems[i].reply_same_modem) {
 				size_t len = strlen(g->anywhere);
 
@@ -872,6 +931,9 @@ gateway_reload(struct gateway *g)
 				g->modems[i].conf.per_day = n->modems[j].per_day;
 				g->modems[i].conf.reply_same_modem =
 				    n->modems[j].reply_same_modem;
+				memcpy(g->modems[i].conf.prefixes,
+				    n->modems[j].prefixes,
+				    sizeof(g->modems[i].conf.prefixes));
 			}
 	for (i = 0; i < g->nmodems; i++)
 		g->modems[i].want_reports = n->sms.delivery_reports;

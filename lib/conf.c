@@ -335,6 +335,47 @@ find_key(const struct conf_key *tab, size_t n, const char *path)
 	return NULL;
 }
 
+/*
+ * modems.prefixes = [ "086", "+8496", ... ]: number prefixes in any usual
+ * form, kept as ",+8486,+8496," (the form numbers are normalised to).
+ */
+static int
+load_prefixes(struct conf *c, struct conf_modem *m, config_setting_t *a,
+    struct dz_err *err)
+{
+	config_setting_t *e;
+	const char *v;
+	char digits[32];
+	size_t len, n;
+	int i;
+
+	if (!config_setting_is_array(a) && !config_setting_is_list(a))
+		return error_at(a, c, err, "modems.prefixes must be an array "
+		    "[ \"086\", \"+8496\", ... ]", NULL);
+	snprintf(m->prefixes, sizeof(m->prefixes), ",");
+	for (i = 0; (e = config_setting_get_elem(a, (unsigned)i)) != NULL; i++) {
+		if ((v = config_setting_get_string(e)) == NULL)
+			return error_at(e, c, err, "modems.prefixes entries must "
+			    "be strings of digits", NULL);
+		for (n = 0; *v != '\0' && n < sizeof(digits) - 1; v++)
+			if (*v >= '0' && *v <= '9')
+				digits[n++] = *v;
+			else if (*v != '+' && *v != ' ' && *v != '.')
+				return error_at(e, c, err, "modems.prefixes entries "
+				    "must be digits (\"086\" or \"+8486\")", NULL);
+		digits[n] = '\0';
+		if (n < 2)
+			return error_at(e, c, err, "modems.prefixes entries need "
+			    "at least two digits", NULL);
+		len = strlen(m->prefixes);
+		if (snprintf(m->prefixes + len, sizeof(m->prefixes) - len, "+%s%s,",
+		    digits[0] == '0' ? "84" : "", digits[0] == '0' ? digits + 1 :
+		    digits) >= (int)(sizeof(m->prefixes) - len))
+			return error_at(e, c, err, "too many modems.prefixes", NULL);
+	}
+	return 0;
+}
+
 static int
 load_modem(struct conf *c, config_setting_t *g, int idx, struct dz_err *err)
 {
@@ -348,7 +389,13 @@ load_modem(struct conf *c, config_setting_t *g, int idx, struct dz_err *err)
 		return error_at(g, c, err, "each modems entry must be a group { ... }", NULL);
 	for (i = 0; i < nitems(modem_keys); i++)
 		set_default(&modem_keys[i], (char *)m);
+	m->prefixes[0] = '\0';
 	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
+		if (strcmp(config_setting_name(s), "prefixes") == 0) {
+			if (load_prefixes(c, m, s, err) == -1)
+				return -1;
+			continue;
+		}
 		k = find_key(modem_keys, nitems(modem_keys), config_setting_name(s));
 		if (k == NULL)
 			return error_at(s, c, err, "unknown key modems.",

@@ -16,6 +16,8 @@
 #define CONF_MAX_OFFICES	32
 #define CONF_NSTATUS		10	/* national status codes 1..10 */
 
+#define CONF_PREFIXES_SZ	256
+
 struct conf_modem {
 	const char	*name;
 	const char	*device;	/* serial device, or the dummy phone's directory */
@@ -31,6 +33,9 @@ struct conf_modem {
 	bool		 reply_same_modem; /* replies to its queries wait for it while it is ready */
 	int		 per_minute;	/* its pacing, 0: sms.per_minute */
 	int		 per_day;	/* parts a day at most (carrier caps), 0: none */
+	/* notices and broadcasts to these number prefixes go out on this modem:
+	   ",+8486,+8496," (international form), "" none */
+	char		 prefixes[CONF_PREFIXES_SZ];
 };
 
 struct conf_status {

@@ -280,11 +280,13 @@ int	store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
  * The same for one modem of a pool: not the rest of a long message that
  * another modem (still ready) began, nor a reply to a query that came in
  * on another modem that is ready, unless that modem is named in anywhere
- * (",name,...,": modems with reply_same_modem false).
+ * (",name,...,": modems with reply_same_modem false); with ok, the first
+ * of the next 16 it accepts (prefix routing).
  */
+typedef bool (*store_route_cb)(void *arg, const struct out_msg *m);
 int	store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
-	    const char *modem, const char *anywhere, struct out_msg *m,
-	    struct dz_err *err);
+	    const char *modem, const char *anywhere, store_route_cb ok, void *arg,
+	    struct out_msg *m, struct dz_err *err);
 /* Earliest next_at among waiting rows of lane_mask into *due (0 if none). 0 or -1. */
 int	store_outbox_next_due(struct store *s, unsigned lane_mask, time_t *due,
 	    struct dz_err *err);
@@ -698,6 +700,9 @@ struct store_today {
 int	store_modem_parts(struct store *s, const char *modem, time_t since,
 	    struct dz_err *err);
 /* Messages modem has claimed and is sending now, or -1. */
+/* 1 if modem reported itself ready within the last minute, 0 if not, -1. */
+int	store_modem_live(struct store *s, const char *modem, time_t now,
+	    struct dz_err *err);
 int	store_modem_claimed(struct store *s, const char *modem,
 	    struct dz_err *err);
 int	store_today(struct store *s, time_t since, time_t now,

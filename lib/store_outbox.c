@@ -36,7 +36,8 @@ int
 store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
     struct out_msg *m, struct dz_err *err)
 {
-	return store_outbox_next_for(s, now, lane_mask, NULL, "", m, err);
+	return store_outbox_next_for(s, now, lane_mask, NULL, "", NULL, NULL, m,
+	    err);
 }
 
 /* A modem that reported itself ready within the last minute: ?1 now. */
@@ -45,8 +46,8 @@ store_outbox_next(struct store *s, time_t now, unsigned lane_mask,
 
 int
 store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
-    const char *modem, const char *anywhere, struct out_msg *m,
-    struct dz_err *err)
+    const char *modem, const char *anywhere, store_route_cb ok, void *arg,
+    struct out_msg *m, struct dz_err *err)
 {
 	/*
 	 * For modem ?3 (NULL: any): not the rest of a long message another
@@ -62,7 +63,7 @@ store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
 	    "  OR NOT " MODEM_LIVE("o.modem") ") AND (o.via_modem IS NULL"
 	    "  OR o.via_modem = ?3 OR instr(?4, ',' || o.via_modem || ',') > 0"
 	    "  OR NOT " MODEM_LIVE("o.via_modem") ")))"
-	    " ORDER BY lane, next_at, id LIMIT 1";
+	    " ORDER BY lane, next_at, id LIMIT ?5";
 	sqlite3_stmt *st;
 	int r;
 
@@ -70,12 +71,14 @@ store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, (int)lane_mask);
+	/* With a route check: the first of the next few that it lets through. */
+	sqlite3_bind_int(st, 5, ok != NULL ? 16 : 1);
 	if (modem != NULL)
 		sqlite3_bind_text(st, 3, modem, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_text(st, 4, anywhere, -1, SQLITE_STATIC);
-	if ((r = store_row(s, st, "outbox next", err)) == 1) {
+	while ((r = store_row(s, st, "outbox next", err)) == 1) {
 		m->id = sqlite3_column_int64(st, 0);
 		m->lane = (enum lane)sqlite3_column_int(st, 1);
 		store_col(st, 2, m->number, sizeof(m->number));
@@ -85,7 +88,10 @@ store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
 		m->parts_sent = sqlite3_column_int(st, 6);
 		m->parts_total = sqlite3_column_int(st, 7);
 		m->concat_ref = sqlite3_column_int(st, 8);
-		sqlite3_reset(st);
+		if (ok == NULL || ok(arg, m)) {
+			sqlite3_reset(st);
+			break;
+		}
 	}
 	return r;
 }

@@ -154,3 +154,18 @@ store_modem_claimed(struct store *s, const char *modem, struct dz_err *err)
 	sqlite3_bind_text(st, 1, modem, -1, SQLITE_STATIC);
 	return store_count(s, st, "modem claimed", err);
 }
+
+int
+store_modem_live(struct store *s, const char *modem, time_t now,
+    struct dz_err *err)
+{
+	static const char sql[] = "SELECT count(*) FROM modems WHERE name = ?1"
+	    " AND state = 'ready' AND updated_at >= ?2";
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, modem, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now - 60);
+	return store_count(s, st, "modem live", err);
+}

@@ -25,7 +25,7 @@ start_fm mC
 cat > "$T/d.conf" <<CONF
 modems = (
   { name = "usbA"; device = "$T/mA"; connection = "dku2at"; model = "at"; send_timeout = 15; step_timeout = 10; reply_same_modem = false; },
-  { name = "usbB"; device = "$T/mB"; connection = "dku2at"; model = "at"; send_timeout = 15; step_timeout = 10; },
+  { name = "usbB"; device = "$T/mB"; connection = "dku2at"; model = "at"; send_timeout = 15; step_timeout = 10; prefixes = [ "096" ]; },
   { name = "usbC"; device = "$T/mC"; connection = "dku2at"; model = "at"; send_timeout = 15; step_timeout = 10; per_day = 5; }
 );
 records = { path = "$T/records.db"; };
@@ -64,6 +64,17 @@ grep -q "usbC: 5 parts sent today, modems.per_day reached" "$T/dossierd.log" || 
 [ $((a + b + c)) = 60 ] || fail "sent $((a + b + c)) parts for 60 one-part replies: a message went out twice"
 LANG=C $DCTL status | grep -A1 "^modem usbC" | grep -q "5 SMS part(s) sent today" || fail "status: $($DCTL status | head -9)"
 
+# --- Prefix routing: a broadcast to 096 numbers goes out on usbB alone (its
+# prefixes), to 097 numbers on any modem.
+: > "$T/nums.txt"
+for i in $(seq 10 19); do echo "09600000$i" >> "$T/nums.txt"; echo "09700000$i" >> "$T/nums.txt"; done
+$DCTL broadcast --numbers "$T/nums.txt" --text "Thong bao nghi le" --yes >/dev/null || fail "broadcast"
+wait_for 60 "[ \"\$(sql \"SELECT count(*) FROM outbox WHERE state = 'sent' AND broadcast_id IS NOT NULL\")\" = 20 ]" ||
+    fail "broadcast not sent: $(sql "SELECT state, modem, count(*) FROM outbox WHERE broadcast_id IS NOT NULL GROUP BY 1, 2")"
+[ "$(sql "SELECT count(*) FROM outbox WHERE number LIKE '+8496%' AND modem != 'usbB'")" = 0 ] ||
+    fail "096 numbers went out elsewhere: $(sql "SELECT modem, count(*) FROM outbox WHERE number LIKE '+8496%' GROUP BY 1")"
+echo "31-pool: broadcast by prefix: 096 $(sql "SELECT group_concat(modem || ' ' || n) FROM (SELECT modem, count(*) n FROM outbox WHERE number LIKE '+8496%' GROUP BY 1)"); 097 $(sql "SELECT group_concat(modem || ' ' || n) FROM (SELECT modem, count(*) n FROM outbox WHERE number LIKE '+8497%' GROUP BY 1)")"
+
 # --- A worker killed mid-burst: its claim comes back, nothing lost.
 for i in $(seq 10 49); do fmx mA inject from=+849140000$i text=HD >/dev/null || fail "inject $i"; done
 wait_for 30 "[ \"\$(sql \"SELECT count(*) FROM outbox WHERE state = 'sent' AND number LIKE '+8491400%'\")\" -ge 6 ]" ||
@@ -93,7 +104,7 @@ if bad:
     print("sent counts off:", bad[:10], file=sys.stderr)
     sys.exit(1)
 twice = sum(1 for number, u in rows if sent[number] > 1)
-print("31-pool: %d replies, each out once (%d sent again after the kill, flagged uncertain)" % (len(rows), twice))
+print("31-pool: %d messages, each out once (%d sent again after the kill, flagged uncertain)" % (len(rows), twice))
 PY
 
 # --- A modem that hangs mid-burst does not hold the other.
