@@ -49,7 +49,7 @@ ctl_usage(void)
 	    "  broadcast (--audience NAME | --numbers FILE) (--text TEXT | --text-file FILE)\n"
 	    "            [--dry-run] [--yes] [--force]\n"
 	    "  broadcast --list [--json] | --show ID [--json] | --cancel ID\n"
-	    "  ussd CODE [ANSWER...] [--timeout S]\n"
+	    "  ussd CODE [ANSWER...] [--timeout S] [--modem NAME]\n"
 	    "                              run a USSD code (balance: *101#), answering menus\n"
 	    "  optout --list [--json] | --add NUMBER | --remove NUMBER\n"));
 	if (help_all)
@@ -171,7 +171,7 @@ struct sim {
 };
 
 static void
-read_sim(struct ctl *c, struct sim *sim)
+read_sim(struct ctl *c, const char *modem, struct sim *sim)
 {
 	struct dz_err err;
 	struct pass p;
@@ -179,8 +179,9 @@ read_sim(struct ctl *c, struct sim *sim)
 	int r;
 
 	memset(sim, 0, sizeof(*sim));
-	if ((r = store_balance_last(c->store, false, &sim->last, &err)) == -1 ||
-	    (r == 1 && store_balance_last(c->store, true, &sim->good, &err) == -1))
+	if ((r = store_balance_last_of(c->store, modem, false, &sim->last,
+	    &err)) == -1 || (r == 1 && store_balance_last_of(c->store, modem,
+	    true, &sim->good, &err) == -1))
 		die(c, err.msg);
 	sim->any = r == 1;
 	sim->parsed_any = sim->any && sim->good.at > 0;
@@ -208,6 +209,7 @@ status_json(struct ctl *c, time_t since, struct modem_status *ms, int n,
     struct outbox_summary *sum, struct today *t, const char *balance,
     const char *balance_at, const struct sim *sim)
 {
+	struct sim one;
 	int claimed, parts;
 	int i;
 
@@ -227,7 +229,15 @@ status_json(struct ctl *c, time_t since, struct modem_status *ms, int n,
 		    ms[i].reconnects, (long long)ms[i].updated_at,
 		    (long long)ms[i].last_send);
 		(void)per_modem(c, ms[i].name, since, &claimed, &parts);
-		printf(",\"claimed\":%d,\"parts_today\":%d}", claimed, parts);
+		printf(",\"claimed\":%d,\"parts_today\":%d", claimed, parts);
+		read_sim(c, ms[i].name, &one);
+		if (one.parsed_any) {
+			printf(",\"balance_vnd\":%lld,\"balance_read_at\":%lld,"
+			    "\"validity\":", one.good.balance,
+			    (long long)one.good.at);
+			ctl_json_str(one.good.validity);
+		}
+		printf("}");
 	}
 	printf("],\"queue\":{");
 	for (i = 0; i < LANE_COUNT; i++)
@@ -437,18 +447,19 @@ network_word(const char *network)
 }
 
 static void
-print_sim(const struct sim *sim)
+print_sim(const struct sim *sim, const char *indent)
 {
 	char when[32], shown[64];
 	long age;
 
 	if (!sim->parsed_any)
-		printf("%s\n", sim->any ? _("SIM balance: unknown") :
+		printf("%s%s\n", indent, sim->any ? _("SIM balance: unknown") :
 		    _("SIM balance: unknown (no USSD balance reading yet)"));
 	else {
 		ussd_format_vnd(sim->good.balance, shown, sizeof(shown));
 		ctl_fmt_time(sim->good.at, when, sizeof(when));
 		age = (long)(time(NULL) - sim->good.at);
+		fputs(indent, stdout);
 		printf(_("SIM balance: %s"), shown);
 		if (sim->good.validity[0] != '\0')
 			printf(P_(", valid until %s (%ld day left)",
@@ -485,7 +496,7 @@ cmd_status(struct ctl *c)
 	    store_outbox_summary(c->store, since, &sum, &err) == -1)
 		die(c, err.msg);
 	count_today(c, since, &t);
-	read_sim(c, &sim);
+	read_sim(c, NULL, &sim);
 	read_deliveries(c, since, &dl);
 	if (store_meta_get(c->store, "balance", balance, sizeof(balance),
 	    &err) == -1 || store_meta_get(c->store, "balance_at", balance_at,
@@ -508,6 +519,12 @@ cmd_status(struct ctl *c)
 		if (per_modem(c, ms[i].name, since, &claimed, &parts) == 0)
 			printf(_("  sending %d message(s) now, %d SMS part(s) sent "
 			    "today\n"), claimed, parts);
+		if (n > 1) {
+			struct sim one;
+
+			read_sim(c, ms[i].name, &one);
+			print_sim(&one, "  ");
+		}
 		if (ms[i].last_error[0])
 			printf(_("  last error: %s\n"), ms[i].last_error);
 	}
@@ -531,7 +548,11 @@ cmd_status(struct ctl *c)
 	    t.notices_waiting, t.notices_held, t.skip_consent, t.skip_phone,
 	    t.skip_optout, t.skip_old);
 	print_deliveries(c, &dl);
-	print_sim(&sim);
+	if (n > 1)
+		/* A pool: each SIM its own balance, under its modem. */
+		printf("%s\n", _("SIM balances: see each modem above"));
+	else
+		print_sim(&sim, "");
 	return 0;
 }
 
@@ -637,15 +658,26 @@ cmd_ussd(struct ctl *c, int argc, char **argv)
 	struct ussd_req r;
 	struct dz_err err;
 	char why[256], answers[128] = "";
+	const char *modem = NULL;
 	time_t now = time(NULL), end;
 	long t = c->conf.ussd.timeout;
 	size_t len;
 	int64_t id;
-	int i, n, nanswers = 0;
+	int i, k, n, nanswers = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--timeout") == 0) {
 			t = strtol(argv[++i], NULL, 10);
+			continue;
+		}
+		if (strcmp(argv[i], "--modem") == 0) {
+			modem = argv[++i];
+			for (k = 0; k < c->conf.nmodems &&
+			    strcmp(c->conf.modems[k].name, modem) != 0; k++)
+				;
+			if (k == c->conf.nmodems)
+				ctl_die(c, _("there is no modem %s in the "
+				    "configuration"), modem);
 			continue;
 		}
 		len = strlen(answers);
@@ -655,7 +687,7 @@ cmd_ussd(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_daemon_down(c, why, sizeof(why)) != NULL)
 		die(c, why);
-	if (store_ussd_add(c->store, argv[0], answers, "dossierctl", now,
+	if (store_ussd_add(c->store, argv[0], answers, "dossierctl", modem, now,
 	    now + t, &id, &err) == -1)
 		die(c, err.msg);
 	/*
@@ -709,6 +741,9 @@ check_ussd_usage(int argc, char **argv)
 		if (strcmp(argv[i], "--timeout") == 0) {
 			if (++i == argc || (t = strtol(argv[i], NULL, 10)) < 5 ||
 			    t > 300)
+				usage();
+		} else if (strcmp(argv[i], "--modem") == 0) {
+			if (++i == argc)
 				usage();
 		} else if (argv[i][0] == '\0' || strlen(argv[i]) > 20 ||
 		    strspn(argv[i], USSD_ANSWER_CHARS) != strlen(argv[i]) ||

@@ -556,7 +556,8 @@ send_result(struct gateway *g, struct modem *m, const struct out_msg *msg,
 	}
 	if (r == -1)
 		log_warnx("%s", err.msg);
-	ussd_after_send(&g->ussd, g->store, c, o->cls == MODEM_OK, o->cms > 0);
+	ussd_after_send(&g->ussd, g->store, c, m->name, o->cls == MODEM_OK,
+	    o->cms > 0);
 	if (o->cls == MODEM_RESET) {
 		dz_strlcpy(m->last_error, o->error, sizeof(m->last_error));
 		modem_fail(g, m);
@@ -845,7 +846,7 @@ gateway_new(struct conf *conf, const struct gateway_opts *o)
 			fatalx("pool: no modem named %s in %s", o->worker,
 			    conf->file);
 		g->worker = true;
-		g->runs_ussd = k == 0;	/* USSD on the first modem only, for now */
+		g->runs_ussd = true;	/* its own SIM: requests for it or for any */
 		g->anywhere[0] = ',';
 		for (i = 0; i < conf->nmodems; i++)
 			if (conf->modems[i].prefixes[0] != '\0')

@@ -28,23 +28,24 @@ ussd_watch_init(struct ussd_watch *w)
 }
 
 void
-ussd_want_balance(struct store *s, const struct conf *c, const char *why)
+ussd_want_balance(struct store *s, const struct conf *c, const char *modem,
+    const char *why)
 {
 	struct dz_err err;
 	time_t now = time(NULL);
 	int64_t id;
 	int n;
 
-	if ((n = store_ussd_pending(s, BALANCE_SOURCE, &err)) != 0) {
+	if ((n = store_ussd_pending(s, BALANCE_SOURCE, modem, &err)) != 0) {
 		if (n == -1)
 			log_warnx("%s", err.msg);
 		return;		/* one is queued or running already */
 	}
-	if (store_ussd_add(s, c->ussd.balance_code, "", BALANCE_SOURCE, now,
-	    now + BALANCE_DEADLINE_S, &id, &err) == -1)
+	if (store_ussd_add(s, c->ussd.balance_code, "", BALANCE_SOURCE, modem,
+	    now, now + BALANCE_DEADLINE_S, &id, &err) == -1)
 		log_warnx("%s", err.msg);
 	else
-		log_info("ussd: balance check queued (%s)", why);
+		log_info("ussd: %s: balance check queued (%s)", modem, why);
 }
 
 void
@@ -54,53 +55,59 @@ ussd_schedule(struct ussd_watch *w, struct store *s, const struct conf *c,
 	struct balance_reading b;
 	struct dz_err err;
 	time_t wall = time(NULL);
-	int r;
+	int i, r;
 
-	if (c->ussd.interval == 0 || now < w->next_check)
-		return;
-	w->next_check = now + c->ussd.interval * 1000LL;
-	if (!w->started) {
-		/* At start: only if the last reading is older than the interval. */
-		w->started = true;
-		if ((r = store_balance_last(s, false, &b, &err)) == -1)
-			log_warnx("%s", err.msg);
-		if (r == 1 && b.at > wall - c->ussd.interval) {
-			w->next_check = now + (b.at + c->ussd.interval - wall) * 1000LL;
-			return;
+	for (i = 0; c->ussd.interval != 0 && i < c->nmodems; i++) {
+		if (now < w->next_check[i])
+			continue;
+		w->next_check[i] = now + c->ussd.interval * 1000LL;
+		if (!w->started[i]) {
+			/* At start: only if the last reading is older than the interval. */
+			w->started[i] = true;
+			if ((r = store_balance_last_of(s, c->modems[i].name, false,
+			    &b, &err)) == -1)
+				log_warnx("%s", err.msg);
+			if (r == 1 && b.at > wall - c->ussd.interval) {
+				w->next_check[i] = now + (b.at + c->ussd.interval -
+				    wall) * 1000LL;
+				continue;
+			}
 		}
+		ussd_want_balance(s, c, c->modems[i].name, "every ussd.interval");
 	}
-	ussd_want_balance(s, c, "every ussd.interval");
 }
 
 void
 ussd_after_send(struct ussd_watch *w, struct store *s, const struct conf *c,
-    bool sent, bool refused)
+    const char *modem, bool sent, bool refused)
 {
 	int64_t now = loop_now();
 
 	if (sent && c->ussd.check_after_sends > 0 &&
 	    ++w->sends >= c->ussd.check_after_sends) {
 		w->sends = 0;
-		ussd_want_balance(s, c, "ussd.check_after_sends sends");
+		ussd_want_balance(s, c, modem, "ussd.check_after_sends sends");
 	}
 	/* A zero balance shows as sends the network refuses: look at once. */
 	if (refused && (w->last_refusal == 0 ||
 	    now - w->last_refusal >= REFUSAL_CHECK_S * 1000LL)) {
 		w->last_refusal = now;
-		ussd_want_balance(s, c, "the network refused a send");
+		ussd_want_balance(s, c, modem, "the network refused a send");
 	}
 }
 
-/* One alert a day per condition (meta key), to every staff number. */
+/* One alert a day per condition and SIM (meta key), to every staff number. */
 static void
-alert(struct store *s, const struct conf *c, const char *key, const char *tpl,
-    const struct template_var *v, size_t nv)
+alert(struct store *s, const struct conf *c, const char *kind,
+    const char *modem, const char *tpl, const struct template_var *v, size_t nv)
 {
 	struct pass p;
 	struct dz_err err;
-	char day[24], last[24] = "", text[STORE_TEXT_MAX];
+	char day[24], last[24] = "", text[STORE_TEXT_MAX], key[80];
 	int i, r;
 
+	/* Per SIM: each modem's is alerted on once a day. */
+	snprintf(key, sizeof(key), "%s.%s", kind, modem);
 	pass_init(&p, c, s, NULL, time(NULL));
 	snprintf(day, sizeof(day), "%ld", p.today);
 	if ((r = store_meta_get(s, key, last, sizeof(last), &err)) == -1) {
@@ -214,7 +221,7 @@ balance_reading(struct store *s, const struct conf *c, struct modem *m,
 		ussd_format_vnd(c->ussd.low_balance, low, sizeof(low));
 		log_warnx("ussd: %s: balance %s is below ussd.low_balance %s",
 		    m->name, shown, low);
-		alert(s, c, ALERT_LOW, c->templates.low_balance_alert, v,
+		alert(s, c, ALERT_LOW, m->name, c->templates.low_balance_alert, v,
 		    nitems(v));
 	}
 	localtime_r(&b.at, &tm);
@@ -229,7 +236,8 @@ balance_reading(struct store *s, const struct conf *c, struct modem *m,
 		snprintf(days, sizeof(days), "%ld", left < 0 ? 0 : left);
 		log_warnx("ussd: %s: the SIM's validity ends %s (%ld day(s))",
 		    m->name, b.validity, left);
-		alert(s, c, ALERT_EXPIRY, c->templates.expiry_alert, v, nitems(v));
+		alert(s, c, ALERT_EXPIRY, m->name, c->templates.expiry_alert, v,
+		    nitems(v));
 	}
 }
 
@@ -387,7 +395,7 @@ ussd_dial(struct store *s, const struct conf *c, struct modem *m,
 	*cls = MODEM_OK;
 	if (m->ussd_req != 0 || m->state != MODEM_READY)
 		return false;
-	if ((n = store_ussd_next(s, now, &r, &err)) != 1) {
+	if ((n = store_ussd_next(s, now, m->name, &r, &err)) != 1) {
 		if (n == -1)
 			log_warnx("%s", err.msg);
 		return false;

@@ -12,18 +12,23 @@
 
 /* When the next balance check is due, and what counts toward one. */
 struct ussd_watch {
-	bool	 started;	/* the first schedule (after a start) was made */
-	int64_t	 next_check;	/* monotonic ms */
+	bool	 started[CONF_MAX_MODEMS];	/* the first schedule after a start */
+	int64_t	 next_check[CONF_MAX_MODEMS];	/* monotonic ms, per modem */
 	int	 sends;		/* messages sent since the last check */
 	int64_t	 last_refusal;	/* monotonic ms of the last refusal-caused check */
 };
 
 void	ussd_watch_init(struct ussd_watch *w);
-/* Queue a check of ussd.balance_code unless one is queued or running; why goes to the log. */
-void	ussd_want_balance(struct store *s, const struct conf *c, const char *why);
 /*
- * Every tick: at the first call, a check if the last reading is older than
- * ussd.interval; then one every ussd.interval (0: never).
+ * Queue a check of ussd.balance_code on modem's SIM unless one is queued or
+ * running; why goes to the log.
+ */
+void	ussd_want_balance(struct store *s, const struct conf *c,
+	    const char *modem, const char *why);
+/*
+ * Every tick, for every modem's SIM: at the first call, a check if its
+ * last reading is older than ussd.interval; then one every ussd.interval
+ * (0: never).
  */
 void	ussd_schedule(struct ussd_watch *w, struct store *s, const struct conf *c,
 	    int64_t now);
@@ -33,7 +38,7 @@ void	ussd_schedule(struct ussd_watch *w, struct store *s, const struct conf *c,
  * at most once per 10 minutes.
  */
 void	ussd_after_send(struct ussd_watch *w, struct store *s, const struct conf *c,
-	    bool sent, bool refused);
+	    const char *modem, bool sent, bool refused);
 /*
  * Dial the oldest queued USSD request on m if m has none in flight (the
  * caller guards this step): true if one was dialled; *cls is what a

@@ -559,22 +559,24 @@ struct balance_reading {
  * order, when a reply asks for input, one per line ("" none). 0 or -1.
  */
 int	store_ussd_add(struct store *s, const char *code, const char *answers,
-	    const char *source, time_t now, time_t deadline, int64_t *id,
-	    struct dz_err *err);
+	    const char *source, const char *modem, time_t now, time_t deadline,
+	    int64_t *id, struct dz_err *err);
 /*
- * The oldest queued request still in time: 1 found, 0 none, -1. Queued
- * requests past their deadline become failed first ("not done in time").
+ * Take the oldest queued request still in time for modem (one for any
+ * modem, or for that one): 1 taken (running, r set), 0 none (or another
+ * modem's worker took it first), -1. Queued requests past their deadline
+ * become failed first ("not done in time").
  */
-int	store_ussd_next(struct store *s, time_t now, struct ussd_req *r,
-	    struct dz_err *err);
+int	store_ussd_next(struct store *s, time_t now, const char *modem,
+	    struct ussd_req *r, struct dz_err *err);
 /* Read request id: 1 found, 0 none, -1. */
 int	store_ussd_get(struct store *s, int64_t id, struct ussd_req *r,
 	    struct dz_err *err);
 /* Save r's state, modem, reply, status, error and done_at. 0 or -1. */
 int	store_ussd_update(struct store *s, const struct ussd_req *r,
 	    struct dz_err *err);
-/* How many requests of source are queued or running (0 or more), or -1. */
-int	store_ussd_pending(struct store *s, const char *source,
+/* How many requests of source for modem (NULL: any) are queued or running, or -1. */
+int	store_ussd_pending(struct store *s, const char *source, const char *modem,
 	    struct dz_err *err);
 /* At start: requests left running were interrupted: failed. Returns how many or -1. */
 int	store_ussd_recover(struct store *s, time_t now, struct dz_err *err);
@@ -584,6 +586,9 @@ int	store_balance_add(struct store *s, const struct balance_reading *b,
 /* The newest reading (parsed_only: the newest that was parsed): 1, 0 none, -1. */
 int	store_balance_last(struct store *s, bool parsed_only,
 	    struct balance_reading *b, struct dz_err *err);
+/* The same for one modem's SIM (NULL: any). */
+int	store_balance_last_of(struct store *s, const char *modem,
+	    bool parsed_only, struct balance_reading *b, struct dz_err *err);
 
 /* ---- store_delivery.c: status reports, their counts, stale numbers ---- */
 

@@ -35,12 +35,12 @@ read_req(sqlite3_stmt *st, struct ussd_req *r)
 
 int
 store_ussd_add(struct store *s, const char *code, const char *answers,
-    const char *source, time_t now, time_t deadline, int64_t *id,
-    struct dz_err *err)
+    const char *source, const char *modem, time_t now, time_t deadline,
+    int64_t *id, struct dz_err *err)
 {
 	static const char sql[] = "INSERT INTO ussd (code, source, state,"
-	    " requested_at, deadline, answers)"
-	    " VALUES (?1, ?2, 'queued', ?3, ?4, ?5)";
+	    " requested_at, deadline, answers, modem)"
+	    " VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6)";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
@@ -50,6 +50,10 @@ store_ussd_add(struct store *s, const char *code, const char *answers,
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, deadline);
 	sqlite3_bind_text(st, 5, answers ? answers : "", -1, SQLITE_STATIC);
+	if (modem != NULL)
+		sqlite3_bind_text(st, 6, modem, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	if (store_run(s, st, "ussd insert", err) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -57,14 +61,18 @@ store_ussd_add(struct store *s, const char *code, const char *answers,
 }
 
 int
-store_ussd_next(struct store *s, time_t now, struct ussd_req *r,
-    struct dz_err *err)
+store_ussd_next(struct store *s, time_t now, const char *modem,
+    struct ussd_req *r, struct dz_err *err)
 {
 	static const char late[] = "UPDATE ussd SET state = 'failed',"
 	    " error = 'not done in time: the modem was busy or down',"
 	    " done_at = ?1 WHERE state = 'queued' AND deadline < ?1";
 	static const char sql[] = "SELECT " REQ_COLUMNS " FROM ussd"
-	    " WHERE state = 'queued' ORDER BY id LIMIT 1";
+	    " WHERE state = 'queued' AND (modem IS NULL OR modem = ?1)"
+	    " ORDER BY id LIMIT 1";
+	/* Taken for modem ?2 only if still queued: another worker may be faster. */
+	static const char claim[] = "UPDATE ussd SET state = 'running',"
+	    " modem = ?2 WHERE id = ?1 AND state = 'queued'";
 	sqlite3_stmt *st;
 	int n;
 
@@ -74,9 +82,20 @@ store_ussd_next(struct store *s, time_t now, struct ussd_req *r,
 	if (store_run(s, st, "ussd expire", err) == -1 ||
 	    (st = store_prep(s, sql, err)) == NULL)
 		return -1;
-	if ((n = store_row(s, st, "ussd next", err)) == 1) {
-		read_req(st, r);
-		sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, modem, -1, SQLITE_STATIC);
+	if ((n = store_row(s, st, "ussd next", err)) != 1)
+		return n;
+	read_req(st, r);
+	sqlite3_reset(st);
+	if ((st = store_prep(s, claim, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, modem, -1, SQLITE_STATIC);
+	if ((n = store_run(s, st, "ussd claim", err)) == -1)
+		return -1;
+	if (n == 1) {
+		r->state = USSD_REQ_RUNNING;
+		dz_strlcpy(r->modem, modem, sizeof(r->modem));
 	}
 	return n;
 }
@@ -121,15 +140,20 @@ store_ussd_update(struct store *s, const struct ussd_req *r,
 }
 
 int
-store_ussd_pending(struct store *s, const char *source, struct dz_err *err)
+store_ussd_pending(struct store *s, const char *source, const char *modem,
+    struct dz_err *err)
 {
 	static const char sql[] = "SELECT count(*) FROM ussd WHERE source = ?1"
-	    " AND state IN ('queued', 'running')";
+	    " AND state IN ('queued', 'running') AND modem IS ?2";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	if (modem != NULL)
+		sqlite3_bind_text(st, 2, modem, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
 	return store_count(s, st, "ussd pending", err);
 }
 
@@ -173,15 +197,27 @@ int
 store_balance_last(struct store *s, bool parsed_only, struct balance_reading *b,
     struct dz_err *err)
 {
+	return store_balance_last_of(s, NULL, parsed_only, b, err);
+}
+
+int
+store_balance_last_of(struct store *s, const char *modem, bool parsed_only,
+    struct balance_reading *b, struct dz_err *err)
+{
 	static const char sql[] = "SELECT at, coalesce(modem, ''), raw, parsed,"
 	    " coalesce(balance, 0), coalesce(validity, '') FROM balances"
-	    " WHERE parsed >= ?1 ORDER BY at DESC, id DESC LIMIT 1";
+	    " WHERE parsed >= ?1 AND (?2 IS NULL OR modem = ?2)"
+	    " ORDER BY at DESC, id DESC LIMIT 1";
 	sqlite3_stmt *st;
 	int n;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, parsed_only);
+	if (modem != NULL)
+		sqlite3_bind_text(st, 2, modem, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
 	if ((n = store_row(s, st, "balance", err)) == 1) {
 		memset(b, 0, sizeof(*b));
 		b->at = sqlite3_column_int64(st, 0);

@@ -6,7 +6,8 @@
 # at its modems.per_day cap; a worker killed with SIGKILL mid-burst has its claim
 # returned (a reply in flight is sent again, flagged uncertain) and is started
 # again; a modem that hangs mid-burst does not hold the others; SIGTERM stops the
-# workers and then the parent. Prints the burst's rate per modem.
+# workers and then the parent; every SIM's balance is read over USSD and a code
+# can be run on one modem. Prints the burst's rate per modem.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakemodem.sh"
 empty_records
@@ -41,6 +42,15 @@ grep -q "started with 3 modem(s), one worker process each" "$T/dossierd.log" || 
 for m in usbA usbB usbC; do
 	[ "$(pgrep -f -- "-W $m" | wc -l)" = 1 ] || fail "not one worker process for $m: $(pgrep -a -f -- ' -W ')"
 done
+
+# --- USSD on every modem: each SIM's balance read at start, a code on one modem.
+wait_for 30 "[ \"\$(sql \"SELECT count(DISTINCT modem) FROM balances WHERE parsed = 1\")\" = 3 ]" ||
+    fail "not every SIM's balance was read: $(sql "SELECT modem, parsed, raw FROM balances")"
+fmx mB ussd_reply code='*102#' text="So thue bao cua ban la 0912345678" >/dev/null || fail "ussd_reply"
+out=$($DCTL ussd '*102#' --modem usbB) || fail "dossierctl ussd --modem usbB: $out"
+assert_contains "$out" "So thue bao cua ban la 0912345678"
+LANG=C $DCTL status >"$T/status.txt" || fail "status"
+[ "$(grep -c "^  SIM balance: 25.000" "$T/status.txt")" = 3 ] || fail "status does not show each SIM's balance: $(cat "$T/status.txt")"
 
 # --- Replies on the modem the query came in on (usbB keeps reply_same_modem).
 for i in $(seq 10 19); do fmx mB inject from=+849120000$i text=HD >/dev/null || fail "inject $i"; done
