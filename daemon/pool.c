@@ -187,6 +187,20 @@ pool_step(struct pool *p, pool_died_cb died, void *arg)
 	}
 }
 
+bool
+pool_healthy(const struct pool *p)
+{
+	int64_t now = loop_now();
+	int i;
+
+	/* Past the point pool_step kills a stuck worker: the parent failed too. */
+	for (i = 0; i < p->nworkers; i++)
+		if (p->w[i].pid > 0 && now - p->w[i].last_beat > p->stuck_ms +
+		    30000)
+			return false;
+	return true;
+}
+
 void
 pool_signal(struct pool *p, int sig)
 {

@@ -26,6 +26,11 @@ struct pool	*pool_start(const struct conf *c, const char *self, int verbose,
  * reconnect take (a modem call stuck inside libgammu).
  */
 void		 pool_step(struct pool *p, pool_died_cb died, void *arg);
+/*
+ * Every worker beats, or is being restarted (a bounded backoff): false
+ * only when one stayed silent past the point it should have been killed.
+ */
+bool		 pool_healthy(const struct pool *p);
 /* Forward a signal (SIGHUP: reload) to every worker. */
 void		 pool_signal(struct pool *p, int sig);
 /*
