@@ -202,10 +202,5 @@ width_pad(FILE *f, const char *s, size_t cols, bool right)
 size_t
 width_char_count(const char *s)
 {
-	uint32_t cp;
-	size_t n;
-
-	for (n = 0; *s != '\0'; n++)
-		s += text_utf8_next(s, &cp);
-	return n;
+	return text_utf8_len(s);
 }
