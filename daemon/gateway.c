@@ -240,6 +240,13 @@ housekeeping(struct gateway *g)
 		log_warnx("%s", err.msg);
 }
 
+/* Status reports asked for: sms.delivery_reports, and a network to send them. */
+static bool
+want_reports(const struct conf *c, const struct modem *m)
+{
+	return c->sms.delivery_reports && strcmp(m->conf.model, "dummy") != 0;
+}
+
 /* A worker of the pool ended: what its modem had claimed goes back. */
 static void
 worker_died(void *arg, const char *modem)
@@ -483,7 +490,7 @@ gateway_new(struct conf *conf, const struct gateway_opts *o)
 		if ((g->store = store_open(conf->state.path, &err)) == NULL)
 			fatalx("%s", err.msg);
 		modem_init(&g->modems[0], &conf->modems[k]);
-		g->modems[0].want_reports = conf->sms.delivery_reports;
+		g->modems[0].want_reports = want_reports(conf, &g->modems[0]);
 		g->nmodems = 1;
 		start_workers(g);
 		timer_set(&g->housekeeping, housekeeping_cb);
@@ -502,7 +509,7 @@ gateway_new(struct conf *conf, const struct gateway_opts *o)
 		g->nmodems = conf->nmodems;
 	for (i = 0; i < g->nmodems; i++) {
 		modem_init(&g->modems[i], &conf->modems[i]);
-		g->modems[i].want_reports = conf->sms.delivery_reports;
+		g->modems[i].want_reports = want_reports(conf, &g->modems[i]);
 	}
 	start_workers(g);
 	start_central(g);
@@ -556,7 +563,7 @@ gateway_reload(struct gateway *g)
 				    sizeof(g->modems[i].conf.prefixes));
 			}
 	for (i = 0; i < g->nmodems; i++)
-		g->modems[i].want_reports = n->sms.delivery_reports;
+		g->modems[i].want_reports = want_reports(n, &g->modems[i]);
 	if (g->pool != NULL)
 		pool_signal(g->pool, SIGHUP);
 	if (strcmp(n->records.path, g->conf->records.path) != 0 ||
