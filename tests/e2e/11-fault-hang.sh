@@ -8,7 +8,9 @@
 HANG=30 SEND_TIMEOUT=5
 empty_records
 start_fakemodem
-FAULT_MODEM="poll_interval = 5; send_timeout = $SEND_TIMEOUT; status_interval = 10;"
+# A read step (a status report or +CMTI arriving just before the hang) is bounded
+# by step_timeout, a send by send_timeout: both inside the bound below.
+FAULT_MODEM="poll_interval = 5; send_timeout = $SEND_TIMEOUT; step_timeout = $SEND_TIMEOUT; status_interval = 10;"
 FAULT_SMS="per_minute = 600; retry_initial = 1; retry_max = 2; max_attempts = 20;"
 write_fault_conf
 start_fault_daemon
