@@ -16,7 +16,8 @@ cap=$(fm_stat capacity)
 
 # --- 1. full while running ---
 t1=$(now)
-fm sim_full >/dev/null || fail "sim_full"
+# What the fake filled (a status report may hold a slot already).
+f1=$(fm sim_full | python3 -c 'import json, sys; print(json.load(sys.stdin)["filled"])') || fail "sim_full"
 fm inject from=+84912150001 text=HD >/dev/null || fail "inject"
 fm inject from=+84912150002 "text=$long" >/dev/null || fail "inject"
 fm inject from=+84912150003 text=DK >/dev/null || fail "inject"
@@ -25,11 +26,11 @@ wait_delivered 40 +84912150001 +84912150002 +84912150003 ||
 rec1=$(recovery_summary "$t1" "the SIM filled up")
 wait_for 15 "[ \"\$(fm_stat stored)\" = 0 ] && [ \"\$(fm_stat pending)\" = 0 ]" ||
     fail "SIM not emptied: stored $(fm_stat stored), pending $(fm_stat pending)"
-[ "$(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'")" = "$cap" ] || fail "filler messages: $(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'") of $cap in the inbox"
+[ "$(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'")" = "$f1" ] || fail "filler messages: $(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'") of $f1 in the inbox"
 
 # --- 2. full while dossierd is stopped ---
 stop_daemon
-fm sim_full >/dev/null || fail "sim_full"
+f2=$(fm sim_full | python3 -c 'import json, sys; print(json.load(sys.stdin)["filled"])') || fail "sim_full"
 fm inject from=+84912150004 text=HD >/dev/null || fail "inject"
 fm inject from=+84912150005 text=HD >/dev/null || fail "inject"
 [ "$(fm_stat pending)" = 2 ] || fail "the SIM was not full: pending $(fm_stat pending)"
@@ -42,7 +43,8 @@ rec2=$(recovery_summary "$t2" "the start")
 wait_for 15 "[ \"\$(fm_stat stored)\" = 0 ] && [ \"\$(fm_stat pending)\" = 0 ]" ||
     fail "SIM not emptied: stored $(fm_stat stored), pending $(fm_stat pending)"
 wait_for 10 "[ \"\$(outbox_open)\" = 0 ]" || fail "outbox not drained"
-[ "$(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'")" = $((2 * cap)) ] || fail "filler messages in the inbox: $(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'"), want $((2 * cap))"
+[ "$(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'")" = $((f1 + f2)) ] || fail "filler messages in the inbox: $(sql "SELECT count(*) FROM inbox WHERE sender = 'FILLER'"), want $((f1 + f2))"
+[ $((f1 + f2)) -ge $((2 * cap - 4)) ] || fail "the SIM was far from full: $f1 + $f2 fillers for $cap slots"
 [ "$(sql "SELECT count(*) FROM outbox WHERE number LIKE '%FILLER%'")" = 0 ] || fail "answered an alphanumeric sender"
 fm_check_exactly_once
 stop_daemon
