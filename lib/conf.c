@@ -732,6 +732,37 @@ validate(struct conf *c, struct dz_err *err)
 	return 0;
 }
 
+/*
+ * One file, no @include: libconfig 1.5 ends the whole process (exit 2) on an
+ * @include of a directory, which would take a running daemon down at a
+ * reload. The line that has one is refused before libconfig reads the file.
+ * 1 if found (err set), 0 if not, or if the file cannot be read (then
+ * libconfig reports it).
+ */
+static int
+refuse_include(const char *path, struct dz_err *err)
+{
+	char line[1024];
+	const char *p;
+	FILE *f;
+	int n = 0, found = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (strncmp(p, "@include", 8) == 0)
+			found = 1;
+	}
+	fclose(f);
+	if (found)
+		dz_err_set(err, DZ_EUSAGE, "%s:%d: @include is not supported: "
+		    "keep the whole configuration in this one file", path, n);
+	return found;
+}
+
 int
 conf_load(const char *path, struct conf *c, struct dz_err *err)
 {
@@ -740,6 +771,8 @@ conf_load(const char *path, struct conf *c, struct dz_err *err)
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->file, sizeof(c->file), "%s", path);
+	if (refuse_include(path, err))
+		return -1;
 	config_init(&c->cfg);
 	if (!config_read_file(&c->cfg, path)) {
 		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
