@@ -191,8 +191,8 @@ read_sim(struct ctl *c, const char *modem, struct sim *sim)
 		sim->days_left = vday - p.today;
 }
 
-/* What one modem of the pool has claimed and sent today: 0, or -1 (dies). */
-static int
+/* What one modem of the pool has claimed and sent today (dies on an error). */
+static void
 per_modem(struct ctl *c, const char *name, time_t since, int *claimed,
     int *parts)
 {
@@ -201,7 +201,6 @@ per_modem(struct ctl *c, const char *name, time_t since, int *claimed,
 	if ((*claimed = store_modem_claimed(c->store, name, &err)) == -1 ||
 	    (*parts = store_modem_parts(c->store, name, since, &err)) == -1)
 		die(c, err.msg);
-	return 0;
 }
 
 static void
@@ -228,7 +227,7 @@ status_json(struct ctl *c, time_t since, struct modem_status *ms, int n,
 		printf(",\"reconnects\":%d,\"updated_at\":%lld,\"last_send\":%lld",
 		    ms[i].reconnects, (long long)ms[i].updated_at,
 		    (long long)ms[i].last_send);
-		(void)per_modem(c, ms[i].name, since, &claimed, &parts);
+		per_modem(c, ms[i].name, since, &claimed, &parts);
 		printf(",\"claimed\":%d,\"parts_today\":%d", claimed, parts);
 		read_sim(c, ms[i].name, &one);
 		if (one.parsed_any) {
@@ -516,9 +515,9 @@ cmd_status(struct ctl *c)
 		    sig, network_word(ms[i].network),
 		    ms[i].operator_[0] ? ms[i].operator_ : _("unknown"),
 		    ms[i].reconnects, upd);
-		if (per_modem(c, ms[i].name, since, &claimed, &parts) == 0)
-			printf(_("  sending %d message(s) now, %d SMS part(s) sent "
-			    "today\n"), claimed, parts);
+		per_modem(c, ms[i].name, since, &claimed, &parts);
+		printf(_("  sending %d message(s) now, %d SMS part(s) sent "
+		    "today\n"), claimed, parts);
 		if (n > 1) {
 			struct sim one;
 

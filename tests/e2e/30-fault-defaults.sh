@@ -37,7 +37,7 @@ within drop "line drop with replies queued"
 
 # --- A 40 s hang: abandoned at step_timeout, then probed until it answers.
 fm hang seconds:=40 >/dev/null || fail "hang"
-sleep 1
+wait_for 5 "[ \"\$(fm_stat hang)\" != False ]" || fail "the fake modem did not hang"
 queue_send +84912300005 "Trong luc treo"
 fm inject from=+84912300006 text=HD >/dev/null || fail "inject"
 wait_for 60 "[ -n \"\$(fm_t hang_end)\" ]" || fail "the hang did not end"
