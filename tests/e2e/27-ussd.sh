@@ -157,7 +157,7 @@ echo "ussd: a code never answered timed out after ussd.timeout; a reply meanwhil
 fm latency cmgs:=1 >/dev/null
 fm ussd_reply code='*101#' text="TKC 60.000d" >/dev/null
 queue_send +84913000002 "$(python3 -c 'print(("Thong bao dai cua bo phan mot cua. " * 14)[:450])')"
-$DCTL ussd '*101#' >"$T/u2.out" 2>&1 || fail "ussd during a long send: $(cat "$T/u2.out")"
+$DCTL ussd '*101#' --timeout 60 >"$T/u2.out" 2>&1 || fail "ussd during a long send: $(cat "$T/u2.out")"
 wait_delivered 30 +84913000002 || fail "long message"
 fm latency cmgs:=0 >/dev/null
 python3 - "$T/modem.log" <<'PY' || fail "a USSD request went between the parts of a long message (above)"
