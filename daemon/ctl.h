@@ -78,6 +78,11 @@ int	ctl_inject(struct ctl *c, const char *number, const char *text);
 int	ctl_lookup(struct ctl *c, int argc, char **argv);
 void	ctl_lookup_check_usage(int argc, char **argv);
 
+/* ---- ctl_audit.c ---- */
+
+int	ctl_audit(struct ctl *c, int argc, char **argv);
+void	ctl_audit_check_usage(int argc, char **argv);
+
 /* Whether the daemon runs a ready modem now: NULL if so, else why not (why). */
 const char	*ctl_daemon_down(struct ctl *c, char *why, size_t whysz);
 

@@ -109,6 +109,8 @@ ctl_outcome_word(const char *outcome)
 		{ "short code sender", N_("from a short code, not answered") },
 		{ "alphanumeric sender", N_("from a sender name, not answered") },
 		{ "invalid sender", N_("invalid sender, not answered") },
+		{ "same text again and again, not answered today",
+		    N_("the same text again and again: not answered today") },
 		{ "sender never answered",
 		    N_("a short code or a sender name: never answered") },
 	};

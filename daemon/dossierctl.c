@@ -42,6 +42,8 @@ ctl_usage(void)
 	    "  show ID [--json]            one message in full (IDs from history and queue)\n"
 	    "  lookup TEXT... [--from NUMBER] [--json]\n"
 	    "                              the reply a citizen would get, nothing is sent\n"
+	    "  audit [--number N] [--code C] [--since DATE] [--limit N] [--full] [--json]\n"
+	    "                              who looked up what (numbers masked unless --full)\n"
 	    "  queue [--failed | --undelivered] [--lane KIND] [--limit N] [--json]\n"
 	    "                              messages waiting to be sent (or failed)\n"
 	    "  undeliverable [--json]      numbers messages keep failing to reach\n"
@@ -770,6 +772,8 @@ check_usage(const char *cmd, int argc, char **argv)
 		ctl_show_check_usage(argc, argv);
 	else if (strcmp(cmd, "lookup") == 0)
 		ctl_lookup_check_usage(argc, argv);
+	else if (strcmp(cmd, "audit") == 0)
+		ctl_audit_check_usage(argc, argv);
 	else if (strcmp(cmd, "queue") == 0)
 		ctl_queue_check_usage(argc, argv);
 	else if (strcmp(cmd, "undeliverable") == 0) {
@@ -816,6 +820,8 @@ run(struct ctl *c, const char *cmd, int argc, char **argv)
 		return ctl_show(c, argc, argv);
 	if (strcmp(cmd, "lookup") == 0)
 		return ctl_lookup(c, argc, argv);
+	if (strcmp(cmd, "audit") == 0)
+		return ctl_audit(c, argc, argv);
 	if (strcmp(cmd, "optout") == 0)
 		return cmd_optout(c, argc, argv);
 	if (strcmp(cmd, "broadcast") == 0)

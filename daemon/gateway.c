@@ -134,6 +134,8 @@ inbound_step(struct gateway *g, int64_t now)
 		    (long long)res.id, worker_show_number(res.sender, num, sizeof(num)),
 		    res.kind, res.outcome, res.replies,
 		    res.replies == 1 ? "y" : "ies");
+		if (res.warning[0] != '\0')
+			log_warnx("%s", res.warning);
 	}
 }
 
@@ -236,6 +238,12 @@ housekeeping(struct gateway *g)
 	    &err)) > 0)
 		log_info("inbox: %d incomplete multipart message(s) handled as "
 		    "they are", n);
+	else if (n == -1)
+		log_warnx("%s", err.msg);
+	if ((n = store_audit_prune(g->store, now - (time_t)c->audit.retention_days *
+	    86400, &err)) > 0)
+		log_info("audit: %d row(s) older than %d days deleted "
+		    "(audit.retention_days)", n, c->audit.retention_days);
 	else if (n == -1)
 		log_warnx("%s", err.msg);
 }

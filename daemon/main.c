@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* dossierd: command line, configuration check, and the run of the gateway's event loop. */
+#include <sys/stat.h>
+
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,45 @@ usage(void)
 	exit(2);
 }
 
+/*
+ * Files others may read that they must not: the config when it holds the
+ * staff PIN, the state database (numbers and messages). Each warning to
+ * warn; how many.
+ */
+static int
+access_warnings(const char *path, const struct conf *c,
+    void (*warn)(const char *, ...))
+{
+	struct stat st;
+	int n = 0;
+
+	if (c->staff.pin != NULL && stat(path, &st) == 0 &&
+	    (st.st_mode & S_IROTH)) {
+		warn("%s holds staff.pin and every user of this machine "
+		    "can read it: chmod o-rwx %s", path, path);
+		n++;
+	}
+	if (stat(c->state.path, &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH))) {
+		warn("the state database %s (phone numbers and "
+		    "messages) is open to every user of this machine: chmod "
+		    "o-rwx %s", c->state.path, c->state.path);
+		n++;
+	}
+	return n;
+}
+
+static void
+print_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /* dossierd -n: the config, the state database and the records SQL. */
 static int
 check(const char *path)
@@ -38,7 +80,7 @@ check(const char *path)
 	struct store *s;
 	struct records *r;
 	const char *sql[2];
-	int i, rc = 0;
+	int i, nwarn, rc = 0;
 
 	if (conf_load(path, &c, &err) == -1) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -66,9 +108,12 @@ check(const char *path)
 		}
 	}
 	records_free(r);
+	nwarn = access_warnings(path, &c, print_warning);
 	conf_fini(&c);
-	if (rc == 0)
+	if (rc == 0 && nwarn == 0)
 		printf("configuration OK\n");
+	else if (rc == 0)
+		printf("configuration OK, with %d warning(s) above\n", nwarn);
 	return rc;
 }
 
@@ -132,6 +177,8 @@ main(int argc, char *argv[])
 	o.verbose = verbose;
 	o.foreground = foreground;
 	gw = gateway_new(conf, &o);
+	if (o.worker == NULL)
+		access_warnings(path, conf, log_warnx);
 	loop_run(on_reload);
 	gateway_free(gw);
 	return 0;

@@ -167,7 +167,8 @@ queue_one(const struct pass *p, struct job *j, const char *number,
 	/* Over the daily cap for this number: it goes when tomorrow's window opens. */
 	if (r >= c->notices.per_number_per_day &&
 	    store_outbox_delay(p->store, id, p->day_start + 86400 +
-	    c->notices.window_start * 60, err) == -1)
+	    c->notices.window_start * 60, "held: daily cap for this number",
+	    err) == -1)
 		return -1;
 	j->enqueued++;
 	return store_job_queued(p->store, j->id, number, id, err);

@@ -57,6 +57,10 @@ static const struct conf_key keys[] = {
 	{ "limits.lookups_per_day", CT_INT, O(limits.lookups_per_day), .min = 1, .max = 10000, .def = 20 },
 	{ "limits.misses_per_hour", CT_INT, O(limits.misses_per_hour), .min = 1, .max = 10000, .def = 5 },
 	{ "limits.replies_per_number_per_day", CT_INT, O(limits.replies_per_number_per_day), .min = 1, .max = 10000, .def = 30 },
+	{ "limits.same_text_per_day", CT_INT, O(limits.same_text_per_day), .min = 2, .max = 10000, .def = 5 },
+	{ "limits.global_misses_per_hour", CT_INT, O(limits.global_misses_per_hour), .min = 1, .max = 1000000, .def = 100 },
+	{ "limits.alarm_delay", CT_INT, O(limits.alarm_delay), .min = 0, .max = 3600, .def = 120 },
+	{ "audit.retention_days", CT_INT, O(audit.retention_days), .min = 1, .max = 3650, .def = 180 },
 	{ "privacy.owner_only", CT_BOOL, O(privacy.owner_only), .min = 0, .max = 1, .def = 0 },
 	{ "staff.pin", CT_STR, O(staff.pin), .sdef = NULL },
 	{ "staff.max_pin_failures", CT_INT, O(staff.max_pin_failures), .min = 1, .max = 100, .def = 3 },
@@ -117,6 +121,8 @@ static const struct conf_key keys[] = {
 	    "TB: {reason}." },
 	{ "templates.staff_lockout_alert", CT_STR, T(staff_lockout_alert), .sdef =
 	    "Cảnh báo: số {number} nhập sai mã PIN {failures} lần hôm nay, đã bị khóa đến hết ngày." },
+	{ "templates.staff_guessing_alert", CT_STR, T(staff_guessing_alert), .sdef =
+	    "Cảnh báo dossierd: {misses} lần tra cứu mã không có trong 1 giờ qua, từ {numbers} số. Có thể đang dò mã hồ sơ; trả lời tra cứu được làm chậm {delay} giây." },
 	{ "templates.low_balance_alert", CT_STR, T(low_balance_alert), .sdef =
 	    "Cảnh báo dossierd: số dư SIM {modem} còn {balance}, dưới mức {low}. Cần nạp thêm để tiếp tục trả lời tin nhắn." },
 	{ "templates.expiry_alert", CT_STR, T(expiry_alert), .sdef =
@@ -155,6 +161,7 @@ static const struct {
 	{ "templates.staff_broadcast_cancelled", { "id", "unsent", "sent" } },
 	{ "templates.staff_broadcast_refused", { "reason" } },
 	{ "templates.staff_lockout_alert", { "number", "failures" } },
+	{ "templates.staff_guessing_alert", { "misses", "numbers", "delay" } },
 	{ "templates.low_balance_alert", { "balance", "low", "modem" } },
 	{ "templates.expiry_alert", { "validity", "days", "modem" } },
 };
@@ -628,7 +635,8 @@ static bool
 is_group_name(const char *name)
 {
 	static const char *const groups[] = { "records", "state", "log",
-	    "templates", "sms", "notices", "limits", "privacy", "staff", "ussd" };
+	    "templates", "sms", "notices", "limits", "privacy", "staff", "ussd",
+	    "audit" };
 	size_t i;
 
 	for (i = 0; i < nitems(groups); i++)

@@ -82,6 +82,7 @@ struct conf_templates {
 	const char	*staff_broadcast_cancelled;	/* {id} {unsent} {sent} */
 	const char	*staff_broadcast_refused;	/* {reason} */
 	const char	*staff_lockout_alert;	/* {number} {failures} */
+	const char	*staff_guessing_alert;	/* {misses} {numbers} {delay} */
 	const char	*low_balance_alert;	/* {balance} {low} {modem} */
 	const char	*expiry_alert;	/* {validity} {days} {modem} */
 };
@@ -145,7 +146,14 @@ struct conf {
 		int		 lookups_per_day;
 		int		 misses_per_hour;
 		int		 replies_per_number_per_day;
+		int		 same_text_per_day;	/* then a loop: silent for the day */
+		int		 global_misses_per_hour;	/* then the guessing alarm */
+		int		 alarm_delay;	/* s lookup replies wait while it holds */
 	} limits;
+
+	struct {
+		int		 retention_days;	/* audit rows older are deleted */
+	} audit;
 
 	struct {
 		bool		 owner_only;	/* status only to the owner's number */

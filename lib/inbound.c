@@ -21,6 +21,7 @@ struct handling {
 	char			 number[PHONE_BUFSZ];
 	struct inbound_result	*res;
 	enum lane		 lane;		/* replies go here: reply, or staff */
+	int			 slow;		/* s replies wait: the guessing alarm */
 	/* A preview: replies go here instead of the outbox. */
 	int			(*capture)(void *, const char *);
 	void			*capture_arg;
@@ -32,6 +33,7 @@ reply(struct handling *j, const char *tpl, const struct template_var *vars,
     size_t nvars, struct dz_err *err)
 {
 	char text[REPLY_MAX];
+	int64_t id;
 
 	if (template_render(tpl, vars, nvars, text, sizeof(text), err) == -1)
 		return -1;
@@ -43,8 +45,13 @@ reply(struct handling *j, const char *tpl, const struct template_var *vars,
 		j->res->replies++;
 		return j->capture(j->capture_arg, body);
 	}
-	if (pass_queue_sms(j->ctx, j->lane, j->number, text,
-	    j->ctx->now + j->ctx->conf->sms.reply_expiry, j->msg->id, err) == -1)
+	if ((id = pass_queue_sms(j->ctx, j->lane, j->number, text,
+	    j->ctx->now + j->ctx->conf->sms.reply_expiry, j->msg->id,
+	    err)) == -1)
+		return -1;
+	if (j->slow > 0 && store_outbox_delay(j->ctx->store, id, j->ctx->now +
+	    j->slow, "held: the guessing alarm (limits.global_misses_per_hour)",
+	    err) == -1)
 		return -1;
 	j->res->replies++;
 	return 0;
@@ -187,6 +194,57 @@ over_limit(struct handling *j, bool *told, struct dz_err *err)
 	return 1;
 }
 
+/*
+ * The guessing alarm: when every number together misses more than
+ * limits.global_misses_per_hour codes an hour, many numbers are trying
+ * codes. While it holds, lookup replies wait limits.alarm_delay s (hits
+ * and misses alike, so the delay says nothing), and the staff numbers
+ * are told once an hour.
+ */
+static int
+guessing_alarm(struct handling *j, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	struct store *s = j->ctx->store;
+	char last[32], misses[16], numbers[16], delay[16];
+	char text[STORE_TEXT_MAX];
+	const struct template_var v[] = {
+		{ "misses", misses }, { "numbers", numbers }, { "delay", delay },
+	};
+	int i, n, nnum, r;
+
+	if ((n = store_audit_misses(s, j->ctx->now - 3600, &nnum, err)) == -1)
+		return -1;
+	if (n < c->limits.global_misses_per_hour)
+		return 0;
+	j->slow = c->limits.alarm_delay;
+	if ((r = store_meta_get(s, "alarm.guessing_at", last, sizeof(last),
+	    err)) == -1)
+		return -1;
+	if (r == 1 && j->ctx->now - atoll(last) < 3600)
+		return 0;
+	snprintf(last, sizeof(last), "%lld", (long long)j->ctx->now);
+	if (store_meta_set(s, "alarm.guessing_at", last, err) == -1)
+		return -1;
+	snprintf(misses, sizeof(misses), "%d", n);
+	snprintf(numbers, sizeof(numbers), "%d", nnum);
+	snprintf(delay, sizeof(delay), "%d", c->limits.alarm_delay);
+	if (template_render(c->templates.staff_guessing_alert, v, nitems(v),
+	    text, sizeof(text), err) == -1)
+		return -1;
+	for (i = 0; i < c->staff.nnumbers && j->capture == NULL; i++)
+		if (pass_queue_sms(j->ctx, LANE_STAFF, c->staff.numbers[i], text,
+		    0, 0, err) == -1)
+			return -1;
+	snprintf(j->res->warning, sizeof(j->res->warning), "inbox: %d misses "
+	    "from %d numbers in the last hour (limits.global_misses_per_hour "
+	    "%d): someone may be guessing dossier codes; lookup replies wait "
+	    "%d s, %d staff number(s) alerted", n, nnum,
+	    c->limits.global_misses_per_hour, c->limits.alarm_delay,
+	    j->capture == NULL ? c->staff.nnumbers : 0);
+	return 0;
+}
+
 static int
 do_lookup(struct handling *j, const struct command *cmd, struct dz_err *err)
 {
@@ -207,6 +265,8 @@ do_lookup(struct handling *j, const struct command *cmd, struct dz_err *err)
 			return -1;
 		return reply_plain(j, c->templates.rate_limited, err);
 	}
+	if (guessing_alarm(j, err) == -1)
+		return -1;
 	for (i = 0; i < cmd->ncodes; i++)
 		if (lookup_one(j, &cmd->codes[i], err) == -1)
 			return -1;
@@ -227,6 +287,21 @@ is_staff_number(const struct conf *c, const char *number)
 		if (strcmp(c->staff.numbers[i], number) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * given == pin, in a time that depends on the PIN's length only, not on
+ * how much of it was guessed right.
+ */
+static bool
+pin_equal(const char *given, const char *pin)
+{
+	size_t n = strlen(given), m = strlen(pin), i;
+	volatile unsigned char d = n != m;
+
+	for (i = 0; i < m; i++)
+		d |= (unsigned char)(pin[i] ^ (i < n ? given[i] : 0));
+	return d == 0;
 }
 
 static int
@@ -434,7 +509,7 @@ do_staff(struct handling *j, const struct command *cmd, struct dz_err *err)
 		return 0;
 	}
 	if (!is_staff_number(c, j->number) || c->staff.pin == NULL ||
-	    strcmp(cmd->pin, c->staff.pin) != 0) {
+	    !pin_equal(cmd->pin, c->staff.pin)) {
 		j->res->outcome = "staff denied";
 		if (store_audit_add(s, j->number, NULL, AUDIT_STAFF_DENIED, false,
 		    j->ctx->now, err) == -1)
@@ -523,13 +598,49 @@ dispatch(struct handling *j, const struct command *cmd, struct dz_err *err)
 	return 0;
 }
 
+/*
+ * An auto-responder answering our replies: the same or nearly the same
+ * text (text_fingerprint; a lookup's codes must match too) for the
+ * limits.same_text_per_day-th time today. The number is then not answered
+ * for the rest of the day, whatever it sends; logged once. 1 a loop, 0
+ * not, -1.
+ */
+static int
+is_loop(struct handling *j, const struct command *cmd, struct dz_err *err)
+{
+	const struct conf *c = j->ctx->conf;
+	struct store *s = j->ctx->store;
+	char shown[PHONE_BUFSZ];
+	int64_t fp;
+	int n;
+
+	if ((n = store_audit_count(s, j->number, AUDIT_BIT(AUDIT_LOOP),
+	    j->ctx->day_start, err)) != 0)
+		return n > 0 ? 1 : -1;
+	fp = text_fingerprint(j->msg->text, cmd->kind == CMD_LOOKUP);
+	if ((n = store_inbox_repeats(s, j->msg->id, j->msg->sender, fp,
+	    j->ctx->day_start, err)) == -1)
+		return -1;
+	if (n < c->limits.same_text_per_day)
+		return 0;
+	if (store_audit_add(s, j->number, NULL, AUDIT_LOOP, false, j->ctx->now,
+	    err) == -1)
+		return -1;
+	snprintf(j->res->warning, sizeof(j->res->warning), "inbox: %s sent "
+	    "the same text %d times today (an auto-responder?): not answered "
+	    "again until tomorrow (limits.same_text_per_day %d)",
+	    phone_mask(j->number, shown, sizeof(shown)), n,
+	    c->limits.same_text_per_day);
+	return 1;
+}
+
 /* Handle a message from a number that may be answered; caller holds the transaction. */
 static int
 handle(struct handling *j, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
 	struct command cmd;
-	int replies;
+	int replies, r;
 
 	command_parse(j->msg->text, c->sms.max_codes, &cmd);
 	/* "QT ..." from a number not on the staff list is a citizen's text. */
@@ -537,6 +648,17 @@ handle(struct handling *j, struct dz_err *err)
 		command_parse_citizen(j->msg->text, c->sms.max_codes, &cmd);
 	j->res->kind = kind_name(cmd.kind);
 	j->res->outcome = "answered";
+	/* Staff commands have the PIN lockout instead. */
+	if (cmd.kind != CMD_STAFF && (r = is_loop(j, &cmd, err)) != 0) {
+		if (r == -1)
+			return -1;
+		/* Still honour an opt-out, silently. */
+		if (cmd.kind == CMD_OPTOUT && store_optout_set(j->ctx->store,
+		    j->number, true, "sms", j->ctx->now, err) == -1)
+			return -1;
+		j->res->outcome = "same text again and again, not answered today";
+		return 0;
+	}
 	if ((replies = store_outbox_count(j->ctx->store, j->number,
 	    LANE_BIT(LANE_REPLY), j->ctx->day_start, err)) == -1)
 		return -1;

@@ -14,6 +14,7 @@ struct inbound_result {
 	const char	*outcome;	/* answered, ignored, limited, ... */
 	int		 replies;	/* rows queued */
 	int		 found, not_found;
+	char		 warning[256];	/* "" or what to log once as a warning */
 };
 
 /*

@@ -128,7 +128,8 @@ queue_notice(struct pass *ctx, const struct dossier *d,
 		return -1;
 	/* Over the daily cap for this number: it goes when tomorrow's window opens. */
 	if (capped && store_outbox_delay(ctx->store, id, ctx->day_start + 86400 +
-	    c->notices.window_start * 60, err) == -1)
+	    c->notices.window_start * 60, "held: daily cap for this number",
+	    err) == -1)
 		return -1;
 	if (capped)
 		res->deferred++;

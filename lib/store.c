@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The state database: opening, schema migrations, the statement cache, transactions, meta, names. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store_priv.h"
 
@@ -147,6 +150,14 @@ static const char *const migrations[] = {
 
 	/* 8: the modem a query came in on, for its reply (a pool of modems). */
 	"ALTER TABLE outbox ADD COLUMN via_modem TEXT;",
+
+	/*
+	 * 9: hostile input: an index of the audit on "at" (the global miss rate, the
+	 * retention), a fingerprint of each message's text (auto-responders).
+	 */
+	"CREATE INDEX audit_at ON audit(at);"
+	"ALTER TABLE inbox ADD COLUMN fp INTEGER;"
+	"CREATE INDEX inbox_sender ON inbox(sender, received_at);",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {
@@ -160,6 +171,7 @@ const char *const store_audit_names[AUDIT_NOUTCOMES] = {
 	[AUDIT_FOUND] = "found", [AUDIT_NOT_FOUND] = "not_found",
 	[AUDIT_BAD_DATE] = "bad_date", [AUDIT_LIMITED] = "limited",
 	[AUDIT_STAFF] = "staff", [AUDIT_STAFF_DENIED] = "staff_denied",
+	[AUDIT_LOOP] = "loop",
 };
 
 const char *const store_outcome_names[NOTICE_NOUTCOMES] = {
@@ -365,8 +377,24 @@ store_open(const char *path, struct dz_err *err)
 {
 	struct store *s;
 
+	int fd;
+
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		dz_err_set(err, DZ_ETRANSIENT, "state db: out of memory");
+		return NULL;
+	}
+	/*
+	 * Phone numbers and messages: never readable by others (SQLite would
+	 * make it 0644). The group is the staff's (dossierctl); the umask says
+	 * whether it may write: 0640 with 022, 0660 with the unit's 0007. The
+	 * -wal and -shm files get the same mode from SQLite.
+	 */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660)) != -1)
+		close(fd);
+	else if (errno != EEXIST && errno != ENOENT && errno != EACCES) {
+		dz_err_set(err, DZ_ESTATE, "state db: %s: %s", path,
+		    strerror(errno));
+		free(s);
 		return NULL;
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |

@@ -79,6 +79,7 @@ enum audit_outcome {
 	AUDIT_LIMITED,		/* over a per-number limit */
 	AUDIT_STAFF,		/* a staff command with the right PIN */
 	AUDIT_STAFF_DENIED,	/* a wrong PIN or a number not on the list */
+	AUDIT_LOOP,		/* the same text again and again: not answered today */
 	AUDIT_NOUTCOMES
 };
 #define AUDIT_BIT(o)	(1u << (o))
@@ -290,9 +291,9 @@ int	store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
 /* Earliest next_at among waiting rows of lane_mask into *due (0 if none). 0 or -1. */
 int	store_outbox_next_due(struct store *s, unsigned lane_mask, time_t *due,
 	    struct dz_err *err);
-/* Hold a waiting row until next_at (the per-number daily cap). 0 or -1. */
+/* Hold a waiting row until next_at, why in its last_error (a daily cap, the guessing alarm). 0 or -1. */
 int	store_outbox_delay(struct store *s, int64_t id, time_t next_at,
-	    struct dz_err *err);
+	    const char *why, struct dz_err *err);
 /* State changes of one row; 0 or -1 (a missing row is not an error). */
 int	store_outbox_sending(struct store *s, int64_t id, const char *modem,
 	    time_t now, struct dz_err *err);
@@ -398,6 +399,40 @@ int	store_audit_add(struct store *s, const char *number, const char *code,
 /* Audit rows of number since `since` whose outcome is in mask (AUDIT_BIT). Count or -1. */
 int	store_audit_count(struct store *s, const char *number, unsigned mask,
 	    time_t since, struct dz_err *err);
+
+/* Misses (AUDIT_MISSES) of every number since `since`: count or -1; *numbers how many numbers made them. */
+int	store_audit_misses(struct store *s, time_t since, int *numbers,
+	    struct dz_err *err);
+/* Delete the audit rows older than `before`. Rows deleted or -1. */
+int	store_audit_prune(struct store *s, time_t before, struct dz_err *err);
+
+/* Which audit rows dossierctl audit lists: NULL / 0 fields match all. */
+struct audit_filter {
+	const char	*number;	/* normalised */
+	const char	*code;		/* exact */
+	time_t		 since;
+	int		 limit;		/* at most this many rows to cb, newest first */
+};
+struct audit_row {
+	int64_t		 id;
+	time_t		 at;
+	char		 number[STORE_NUM_MAX];
+	char		 code[64];
+	char		 outcome[16];
+	bool		 owner;
+};
+typedef int (*store_audit_cb)(void *arg, const struct audit_row *r);
+/* The rows matching f, newest first, to cb (non-zero stops); *total how many match. 0 or -1. */
+int	store_audit_list(struct store *s, const struct audit_filter *f,
+	    store_audit_cb cb, void *arg, int *total, struct dz_err *err);
+
+/*
+ * Record the fingerprint of inbox row id's text (id 0: a preview, nothing
+ * written) and count the messages from sender since `since` with the same
+ * fingerprint, this one included. Count or -1.
+ */
+int	store_inbox_repeats(struct store *s, int64_t id, const char *sender,
+	    int64_t fp, time_t since, struct dz_err *err);
 
 /* Opt number out (out) or back in, from source. Returns rows changed or -1. */
 int	store_optout_set(struct store *s, const char *number, bool out,

@@ -42,6 +42,79 @@ store_audit_count(struct store *s, const char *number, unsigned mask,
 }
 
 int
+store_audit_misses(struct store *s, time_t since, int *numbers,
+    struct dz_err *err)
+{
+	static const char sql[] = "SELECT count(*), count(DISTINCT number)"
+	    " FROM audit WHERE at >= ? AND outcome IN ('not_found', 'bad_date')";
+	sqlite3_stmt *st;
+	int n, r;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	if ((r = store_row(s, st, "audit misses", err)) != 1)
+		return r == 0 ? dz_err_set(err, DZ_ESTATE, "state db: audit "
+		    "misses: no row") : -1;
+	n = sqlite3_column_int(st, 0);
+	*numbers = sqlite3_column_int(st, 1);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_audit_prune(struct store *s, time_t before, struct dz_err *err)
+{
+	static const char sql[] = "DELETE FROM audit WHERE at < ?";
+	sqlite3_stmt *st;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	return store_run(s, st, "audit prune", err);
+}
+
+int
+store_audit_list(struct store *s, const struct audit_filter *f,
+    store_audit_cb cb, void *arg, int *total, struct dz_err *err)
+{
+	static const char sql[] = "SELECT id, at, number, coalesce(code, ''),"
+	    " outcome, owner, count(*) OVER () FROM audit"
+	    " WHERE (?1 IS NULL OR number = ?1) AND (?2 IS NULL OR code = ?2)"
+	    " AND at >= ?3 ORDER BY at DESC, id DESC";
+	struct audit_row row;
+	sqlite3_stmt *st;
+	int n = 0, r;
+
+	*total = 0;
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	/* NULL binds NULL: the cached statement keeps the last call's values. */
+	sqlite3_bind_text(st, 1, f->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, f->since);
+	while ((r = store_row(s, st, "audit list", err)) == 1) {
+		*total = sqlite3_column_int(st, 6);
+		if (f->limit > 0 && n >= f->limit) {
+			sqlite3_reset(st);
+			break;
+		}
+		row.id = sqlite3_column_int64(st, 0);
+		row.at = (time_t)sqlite3_column_int64(st, 1);
+		store_col(st, 2, row.number, sizeof(row.number));
+		store_col(st, 3, row.code, sizeof(row.code));
+		store_col(st, 4, row.outcome, sizeof(row.outcome));
+		row.owner = sqlite3_column_int(st, 5) != 0;
+		n++;
+		if (cb(arg, &row) != 0) {
+			sqlite3_reset(st);
+			break;
+		}
+	}
+	return r == -1 ? -1 : 0;
+}
+
+int
 store_optout_set(struct store *s, const char *number, bool out,
     const char *source, time_t now, struct dz_err *err)
 {

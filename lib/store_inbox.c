@@ -200,6 +200,35 @@ store_inbox_next_after(struct store *s, int64_t after, struct inbox_msg *m,
 }
 
 int
+store_inbox_repeats(struct store *s, int64_t id, const char *sender,
+    int64_t fp, time_t since, struct dz_err *err)
+{
+	static const char set[] = "UPDATE inbox SET fp = ? WHERE id = ?";
+	static const char count[] = "SELECT count(*) FROM inbox WHERE sender = ?"
+	    " AND received_at >= ? AND fp = ? AND id != ?";
+	sqlite3_stmt *st;
+	int n;
+
+	if (id > 0) {
+		if ((st = store_prep(s, set, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, fp);
+		sqlite3_bind_int64(st, 2, id);
+		if (store_run(s, st, "inbox fingerprint", err) == -1)
+			return -1;
+	}
+	if ((st = store_prep(s, count, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, fp);
+	sqlite3_bind_int64(st, 4, id);
+	if ((n = store_count(s, st, "inbox repeats", err)) == -1)
+		return -1;
+	return n + 1;
+}
+
+int
 store_inbox_done(struct store *s, int64_t id, const char *kind,
     const char *outcome, time_t now, struct dz_err *err)
 {

@@ -137,13 +137,12 @@ outbox_set(struct store *s, const char *sql, int64_t id, const char *text,
 
 int
 store_outbox_delay(struct store *s, int64_t id, time_t next_at,
-    struct dz_err *err)
+    const char *why, struct dz_err *err)
 {
 	static const char sql[] = "UPDATE outbox SET last_error = ?1, next_at = ?2"
 	    " WHERE id = ?3";
 
-	return outbox_set(s, sql, id, "held: daily cap for this number",
-	    next_at, err) < 0 ? -1 : 0;
+	return outbox_set(s, sql, id, why, next_at, err) < 0 ? -1 : 0;
 }
 
 int

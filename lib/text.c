@@ -459,3 +459,27 @@ text_prepare_sms(const char *in, enum text_charset cs, int max_parts,
 	/* Only the kept prefix matters, so a cut-off copy is fine here. */
 	return truncate_sms(out, outsz, *ucs2, max_parts);
 }
+
+int64_t
+text_fingerprint(const char *in, bool keep_digits)
+{
+	char folded[2048];	/* longer texts: their first 2,047 folded bytes */
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+	bool digits = false;
+	const char *p;
+
+	text_fold_upper(in, folded, sizeof(folded));
+	for (p = folded; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (!keep_digits && digits)
+				continue;
+			digits = true;
+			h = (h ^ (unsigned char)(keep_digits ? *p : '0')) *
+			    1099511628211ULL;
+		} else if (*p >= 'A' && *p <= 'Z') {
+			digits = false;
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		}
+	}
+	return (int64_t)h;
+}

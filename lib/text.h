@@ -51,6 +51,15 @@ size_t	text_fold_ascii(const char *in, char *out, size_t outsz);
  */
 size_t	text_fold_upper(const char *in, char *out, size_t outsz);
 
+/*
+ * What stays the same when an auto-responder sends "nearly the same" text:
+ * a 64-bit hash of text_fold_upper(in) with only its letters and digits
+ * kept, each run of digits counting as one digit unless keep_digits (a
+ * dossier code is its digits). Diacritics, case, spaces and punctuation
+ * make no difference.
+ */
+int64_t	text_fingerprint(const char *in, bool keep_digits);
+
 /* true if every code point of utf8 is in the GSM 03.38 default alphabet or its extension table. */
 bool	text_is_gsm7(const char *utf8);
 

@@ -75,6 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(text_sms_parts(s, true) >= 1);
 	check_fold(text_fold_ascii, s);
 	check_fold(text_fold_upper, s);
+	/* The loop check's fingerprint: whatever the bytes, a value, no crash. */
+	(void)text_fingerprint(s, false);
+	(void)text_fingerprint(s, true);
 	/* Each charset into BIG, 161, 16 and 7 bytes: room, one part, too short. */
 	for (i = 0; i < 4 * nitems(cs); i++) {
 		sz = sizes[nitems(sizes) - 1 - i / 3];

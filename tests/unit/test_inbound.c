@@ -633,6 +633,125 @@ test_staff(const char *records_path)
 	teardown(&f);
 }
 
+/* A PIN that is a prefix of the right one, or the right one and more, is wrong. */
+static void
+test_pin_compare(const char *records_path)
+{
+	static const char denied[] = "Sai ma PIN hoac so khong duoc phep.";
+	struct fx f;
+	struct replies rs;
+
+	setup(&f, records_path, "staff = { numbers = [\"0912 000 111\"]; "
+	    "pin = \"2468\"; max_pin_failures = 5; };\n");
+	CHECK_STR(one_reply(&f, STAFF, "QT 246 TT", &rs), denied);
+	CHECK_STR(one_reply(&f, STAFF, "QT 24680 TT", &rs), denied);
+	CHECK_STR(one_reply(&f, STAFF, "QT 2469 TT", &rs), denied);
+	CHECK(strncmp(one_reply(&f, STAFF, "QT 2468 TT", &rs), "dossierd:", 9) == 0);
+	teardown(&f);
+}
+
+/* An auto-responder: the same (or nearly the same) text again and again. */
+static void
+test_loop(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+	char text[64];
+	int i;
+
+	setup(&f, records_path, "limits = { same_text_per_day = 4; };\n");
+	/* Texts that differ only in their digits, case and diacritics. */
+	for (i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "%s lúc 10:%02d", i % 2 ?
+		    "Tin nhắn tự động" : "TIN NHAN TU DONG", 40 + i);
+		one_reply(&f, OTHER, text, &rs);
+	}
+	CHECK_INT(sms(&f, OTHER, "tin nhan tu dong luc 10:59", &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK_STR(res.outcome, "same text again and again, not answered today");
+	CHECK(strstr(res.warning, "...0111 sent the same text 4 times today") != NULL);
+	/* Silent for the rest of the day whatever it sends, logged once. */
+	CHECK_INT(sms(&f, OTHER, C1, &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK_STR(res.warning, "");
+	/* An opt-out is still honoured. */
+	CHECK_INT(sms(&f, OTHER, "TU CHOI", &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	CHECK_INT(store_optout_get(f.store, OTHER, NULL), 1);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM audit WHERE number = '"
+	    OTHER "' AND outcome = 'loop'"), 1);
+	/* Other numbers are not affected; lookups of different codes are not the same text. */
+	one_reply(&f, OWNER, "HD", &rs);
+	one_reply(&f, OWNER, C1, &rs);
+	one_reply(&f, OWNER, C3, &rs);
+	one_reply(&f, OWNER, CX "001", &rs);
+	one_reply(&f, OWNER, CX "002", &rs);
+	one_reply(&f, OWNER, C1, &rs);
+	one_reply(&f, OWNER, C1, &rs);
+	CHECK_INT(sms(&f, OWNER, C1, &res, &err), 1);
+	CHECK_INT(res.replies, 0);
+	/* Tomorrow it is answered again. */
+	f.ctx.now += 86400;
+	f.ctx.day_start += 86400;
+	f.ctx.today++;
+	one_reply(&f, OTHER, "tin nhan tu dong luc 11:00", &rs);
+	teardown(&f);
+}
+
+/* Many numbers missing codes: lookup replies wait, the staff are told once an hour. */
+static void
+test_guessing_alarm(const char *records_path)
+{
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+	char num[24], sql[160];
+	int i;
+
+	setup(&f, records_path, "limits = { global_misses_per_hour = 3;"
+	    " alarm_delay = 90; };\n"
+	    "staff = { numbers = [\"0912 000 111\", \"0912000222\"];"
+	    " pin = \"2468\"; };\n");
+	for (i = 0; i < 3; i++) {
+		snprintf(num, sizeof(num), "+8498700020%d", i);
+		CHECK(strncmp(one_reply(&f, num, CX "00" "1", &rs),
+		    "Khong tim thay", 14) == 0);
+	}
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox WHERE"
+	    " next_at > created_at"), 0);
+	/* The fourth lookup, a hit: held like a miss would be. */
+	CHECK_INT(sms(&f, OWNER, C1, &res, &err), 1);
+	CHECK_INT(res.replies, 1);
+	CHECK(strstr(res.warning, "3 misses from 3 numbers in the last hour") != NULL);
+	snprintf(sql, sizeof(sql), "SELECT next_at - created_at FROM outbox"
+	    " WHERE inbox_id = %lld", (long long)res.id);
+	CHECK_INT(query_int(f.store, sql), 90);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox WHERE lane = 1"
+	    " AND text LIKE 'Canh bao dossierd: 3 lan tra cuu%'"), 2);
+	/* Help is not a lookup: not held. Another miss: held, no second alert. */
+	one_reply(&f, OTHER, "HD", &rs);
+	CHECK_INT(sms(&f, OTHER, CX "009", &res, &err), 1);
+	CHECK_STR(res.warning, "");
+	snprintf(sql, sizeof(sql), "SELECT next_at - created_at FROM outbox"
+	    " WHERE inbox_id = %lld", (long long)res.id);
+	CHECK_INT(query_int(f.store, sql), 90);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox WHERE lane = 1"), 2);
+	/* Half an hour on, still held and still no second alert; after the hour, none held. */
+	f.ctx.now += 1800;
+	CHECK_INT(sms(&f, OWNER, C3, &res, &err), 1);
+	CHECK_STR(res.warning, "");
+	f.ctx.now += 1900;
+	CHECK_INT(sms(&f, OWNER, C1, &res, &err), 1);
+	snprintf(sql, sizeof(sql), "SELECT next_at - created_at FROM outbox"
+	    " WHERE inbox_id = %lld", (long long)res.id);
+	CHECK_INT(query_int(f.store, sql), 0);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox WHERE lane = 1"), 2);
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -650,6 +769,9 @@ main(void)
 	test_unicode(records);
 	test_owner_only(records);
 	test_staff(records);
+	test_pin_compare(records);
+	test_loop(records);
+	test_guessing_alarm(records);
 	remove_db(records);
 	CHECK_DONE();
 }

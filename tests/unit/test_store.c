@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/store.c: schema, inbox dedup and multipart, outbox states, audit, opt-outs, status. */
+#include <sys/stat.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +80,15 @@ done(struct store *s, int64_t id, const char *kind, time_t now)
 	CHECK_INT(store_commit(s, &err), 0);
 }
 
+static mode_t
+umask_now(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
 static void
 test_open(void)
 {
@@ -85,9 +96,17 @@ test_open(void)
 	struct dz_err err;
 	char path[64], out[256], val[64], sql[64];
 	long long version;
+	struct stat st;
 
 	/* Version 1 is the first schema; later migrations may add to it. */
-	s = open_tmp(path, sizeof(path));
+	tmp_name(path, sizeof(path), "store");
+	unlink(path);
+	if ((s = store_open(path, &err)) == NULL)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK(s != NULL);
+	/* Created for its owner and group only, whatever SQLite's 0644 would be. */
+	CHECK(stat(path, &st) == 0);
+	CHECK_INT((int)(st.st_mode & 0777), 0660 & ~(int)umask_now());
 	version = query_int(s, "PRAGMA user_version");
 	CHECK(version >= 1);
 	CHECK_STR(query(s, "PRAGMA journal_mode", out), "wal");
@@ -585,12 +604,32 @@ test_parts(void)
 	remove_db(path);
 }
 
+struct audit_seen {
+	int		 n;
+	time_t		 at[8];
+	struct audit_row last;
+};
+
+static int
+audit_cb(void *arg, const struct audit_row *r)
+{
+	struct audit_seen *al = arg;
+
+	CHECK(al->n < 8);
+	al->at[al->n++] = r->at;
+	al->last = *r;
+	return 0;
+}
+
 static void
 test_audit(void)
 {
 	struct store *s;
 	struct dz_err err;
+	struct audit_filter f;
+	struct audit_seen al;
 	char path[64], out[256];
+	int n;
 
 	s = open_tmp(path, sizeof(path));
 	CHECK_INT(store_audit_count(s, A, AUDIT_BIT(AUDIT_FOUND), 0, &err), 0);
@@ -622,6 +661,48 @@ test_audit(void)
 	    out), "1,000.00.12.H39-240824-0001");
 	CHECK_STR(query(s, "SELECT coalesce(code, 'NULL') FROM audit WHERE at = 400",
 	    out), "NULL");
+
+	/* Misses of every number: A's two; B's miss makes two numbers. */
+	CHECK_INT(store_audit_misses(s, 0, &n, &err), 2);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_audit_add(s, B, "000.00.12.H39-240824-0009", AUDIT_NOT_FOUND,
+	    false, 250, &err), 0);
+	CHECK_INT(store_audit_misses(s, 0, &n, &err), 3);
+	CHECK_INT(n, 2);
+	CHECK_INT(store_audit_misses(s, 201, &n, &err), 2);
+	CHECK_INT(store_audit_misses(s, 10000, &n, &err), 0);
+	CHECK_INT(n, 0);
+
+	/* The listing: newest first, filtered, limited, the total of all that match. */
+	memset(&f, 0, sizeof(f));
+	al.n = 0;
+	CHECK_INT(store_audit_list(s, &f, audit_cb, &al, &n, &err), 0);
+	CHECK_INT(n, 6);
+	CHECK_INT(al.n, 6);
+	CHECK_INT((int)al.at[0], 400);
+	CHECK_INT((int)al.at[5], 100);
+	f.number = A;
+	f.since = 150;
+	f.limit = 2;
+	al.n = 0;
+	CHECK_INT(store_audit_list(s, &f, audit_cb, &al, &n, &err), 0);
+	CHECK_INT(n, 3);
+	CHECK_INT(al.n, 2);
+	CHECK_INT((int)al.at[1], 300);
+	memset(&f, 0, sizeof(f));
+	f.code = "000.00.12.H39-240824-0001";
+	al.n = 0;
+	CHECK_INT(store_audit_list(s, &f, audit_cb, &al, &n, &err), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT((int)al.at[0], 150);
+	CHECK_STR(al.last.number, A);
+	CHECK(al.last.owner);
+	CHECK_STR(al.last.outcome, "found");
+
+	/* Retention: rows before the cut are deleted, the others kept. */
+	CHECK_INT(store_audit_prune(s, 200, &err), 2);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM audit"), 4);
+	CHECK_INT(store_audit_prune(s, 200, &err), 0);
 	store_close(s);
 	remove_db(path);
 }

@@ -49,6 +49,14 @@ optout_cb(void *arg, const char *number, time_t at, const char *source)
 	return 0;
 }
 
+static int
+audit_cb(void *arg, const struct audit_row *r)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
 static void
 fill(struct store *s)
 {
@@ -111,7 +119,7 @@ test_read_only(void)
 	FAILS(store_inbox_done(s, m.id, "help", "answered", 200, &err));
 	/* store_outbox.c */
 	FAILS(store_outbox_add(s, LANE_REPLY, A, "x", 200, 0, 0, &err));
-	FAILS(store_outbox_delay(s, 1, 300, &err));
+	FAILS(store_outbox_delay(s, 1, 300, "held", &err));
 	FAILS(store_outbox_sending(s, 1, "m", 200, &err));
 	FAILS(store_outbox_sent(s, 1, 1, 200, &err));
 	FAILS(store_outbox_retry(s, 1, 300, "e", &err));
@@ -194,9 +202,10 @@ test_corrupt(void)
 	struct ledger_counts lc;
 	struct modem_status ms[2];
 	struct store_today t;
+	struct audit_filter af = { .limit = 10 };
 	char path[64], val[16];
 	time_t due;
-	int k = 0;
+	int k = 0, nnum;
 
 	tmp_name(path, sizeof(path), "errs");
 	CHECK((s = store_open(path, &err)) != NULL);
@@ -226,6 +235,9 @@ test_corrupt(void)
 	FAILS(store_ledger_counts(s, 0, &lc, &err));
 	/* store_audit.c */
 	FAILS(store_audit_count(s, A, AUDIT_LOOKUPS, 0, &err));
+	FAILS(store_audit_misses(s, 0, &nnum, &err));
+	FAILS(store_audit_list(s, &af, audit_cb, &k, &nnum, &err));
+	FAILS(store_inbox_repeats(s, 0, A, 42, 0, &err));
 	FAILS(store_optout_get(s, A, &err));
 	FAILS(store_optout_list(s, optout_cb, &k, &err));
 	/* store_report.c */

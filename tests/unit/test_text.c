@@ -348,9 +348,30 @@ test_prepare_truncate(void)
 	    1);
 }
 
+/* The same for an auto-responder's repeats, different for different codes. */
+static void
+test_fingerprint(void)
+{
+	int64_t a = text_fingerprint("Tôi đang bận, sẽ gọi lại lúc 10:42.", false);
+
+	CHECK(a == text_fingerprint("TOI DANG BAN SE GOI LAI LUC 9:05", false));
+	CHECK(a == text_fingerprint("toi dang ban, se goi lai luc 10:43!!", false));
+	CHECK(a != text_fingerprint("toi dang ban, se goi lai luc 10:43", true));
+	CHECK(a != text_fingerprint("toi dang ban, se goi lai sau", false));
+	CHECK(text_fingerprint("HS 000.00.12.H39-240824-0001", true) ==
+	    text_fingerprint("hs 0000012h392408240001", true));
+	CHECK(text_fingerprint("HS 000.00.12.H39-240824-0001", true) !=
+	    text_fingerprint("HS 000.00.12.H39-240824-0002", true));
+	/* Digits collapsed: "a1b" is not "ab". */
+	CHECK(text_fingerprint("a1b", false) != text_fingerprint("ab", false));
+	CHECK(text_fingerprint("a1b", false) == text_fingerprint("a123b", false));
+	CHECK(text_fingerprint("", false) == text_fingerprint(" ,.;", false));
+}
+
 int
 main(void)
 {
+	test_fingerprint();
 	test_fold();
 	test_utf8_gsm();
 	test_prepare_charsets();
