@@ -484,7 +484,9 @@ def encode_status_report(mr, recipient, status, scts=None, dt=None, smsc=DEFAULT
 class EventLog:
     def __init__(self, path):
         self.path = path
-        self.fh = open(path, "a", encoding="utf-8") if path else None
+        # backslashreplace: a lone surrogate (a raw UCS-2 PDU) is written as
+        # the JSON escape \udXXX, which json.loads reads back.
+        self.fh = open(path, "a", encoding="utf-8", errors="backslashreplace") if path else None
         self.counts = {}
         self.listeners = []
 
@@ -1923,7 +1925,7 @@ class Server:
         if not self.state_path:
             return
         tmp = self.state_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as fh:
             json.dump(self.modem.state_dict(), fh, ensure_ascii=False)
         os.replace(tmp, self.state_path)
 
@@ -2128,7 +2130,7 @@ class Server:
         try:
             conn.setblocking(True)
             conn.settimeout(5)
-            conn.sendall((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8"))
+            conn.sendall((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace"))
             conn.setblocking(False)
         except OSError:
             pass
@@ -2595,6 +2597,8 @@ def main_decode(argv):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    # Texts decoded from raw PDUs may hold lone surrogates: JSON escapes, not a crash.
+    sys.stdout.reconfigure(errors="backslashreplace")
     if argv and argv[0] == "ctl":
         return main_ctl(argv[1:])
     if argv and argv[0] == "messages":
