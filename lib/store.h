@@ -244,9 +244,11 @@ int		 store_lane_parse(const char *name, enum lane *lane,
 /*
  * Record one received part (own transaction). Single parts go straight to
  * the inbox as pending; parts of a concatenated message wait in the parts
- * table until all arrived, then are joined into one inbox row.
- * Returns 1 if new, 0 if this exact part was seen before (dedup key:
- * sender, SMSC time, reference, part, text), -1 on error.
+ * table until all arrived, then are joined into one inbox row, cut at a
+ * character if longer than STORE_TEXT_MAX - 1 bytes. What in the text is
+ * not UTF-8 becomes U+FFFD (text_utf8_repair). Returns 1 if new, 0 if
+ * this exact part was seen before (dedup key: sender, SMSC time,
+ * reference, part, text), -1 on error.
  * Once it returns 0 or 1 the part may be deleted from the modem.
  */
 int	store_inbox_add_part(struct store *s, const struct in_part *p,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store_priv.h"
+#include "text.h"
 
 /* Insert a whole message unless its dedup key exists: 1 new, 0 seen, -1. */
 static int
@@ -51,10 +52,10 @@ join_parts(struct store *s, const char *sender, int ref, int total,
 		if (sqlite3_column_int(st, 0) == last)
 			continue;	/* the same part delivered twice */
 		last = sqlite3_column_int(st, 0);
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s",
-		    sqlite3_column_text(st, 1));
-		if (len >= sizeof(text))
-			len = sizeof(text) - 1;
+		/* Too long: cut at a character, never inside one. */
+		text_utf8_repair((const char *)sqlite3_column_text(st, 1),
+		    text + len, sizeof(text) - len);
+		len += strlen(text + len);
 		store_col(st, 2, modem, sizeof(modem));
 		if (sqlite3_column_int64(st, 3) < first)
 			first = sqlite3_column_int64(st, 3);
@@ -112,12 +113,15 @@ add_part(struct store *s, const struct in_part *p, const char *dedup,
 }
 
 int
-store_inbox_add_part(struct store *s, const struct in_part *p, time_t now,
+store_inbox_add_part(struct store *s, const struct in_part *in, time_t now,
     struct dz_err *err)
 {
+	struct in_part part = *in, *p = &part;
 	char *dedup;
 	int r;
 
+	/* The network's text may be no UTF-8 (lone UTF-16 surrogates). */
+	text_utf8_repair(in->text, part.text, sizeof(part.text));
 	if (asprintf(&dedup, "%s|%s|%d|%d|%d|%s", p->sender, p->smsc_time,
 	    p->ref, p->part, p->total, p->text) == -1)
 		return dz_err_set(err, DZ_ETRANSIENT, "state db: out of memory");

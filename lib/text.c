@@ -12,6 +12,7 @@
 #define CP_INVALID	TEXT_CP_INVALID
 #define ELLIPSIS	"..."
 #define CUT_LOOKBACK	20	/* code points searched back for a space */
+#define REPLACEMENT	"\xEF\xBF\xBD"	/* U+FFFD, for what is not UTF-8 */
 
 /* Replacement of each code point in [lo, hi], before the letter tables. */
 static const struct fold_range {
@@ -161,6 +162,42 @@ text_utf8_len(const char *s)
 
 	for (n = 0; *s != '\0'; n++)
 		s += text_utf8_next(s, &cp);
+	return n;
+}
+
+size_t
+text_utf8_repair(const char *in, char *out, size_t outsz)
+{
+	const unsigned char *u;
+	const char *c;
+	uint32_t cp;
+	size_t n = 0, w = 0, k, len;
+
+	while (*in != '\0') {
+		u = (const unsigned char *)in;
+		c = in;
+		len = k = text_utf8_next(in, &cp);
+		if (cp == CP_INVALID) {
+			/*
+			 * Gammu writes a lone UTF-16 surrogate as the three
+			 * bytes of its value (ED A0..BF 80..BF): one character.
+			 */
+			if (u[0] == 0xED && (u[1] & 0xE0) == 0xA0 &&
+			    (u[2] & 0xC0) == 0x80)
+				k = 3;
+			c = REPLACEMENT;
+			len = sizeof(REPLACEMENT) - 1;
+		}
+		in += k;
+		/* Never half a character: once one does not fit, none does. */
+		if (w == n && n + len < outsz) {
+			memcpy(out + w, c, len);
+			w += len;
+		}
+		n += len;
+	}
+	if (outsz > 0)
+		out[w] = '\0';
 	return n;
 }
 

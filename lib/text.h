@@ -35,6 +35,16 @@ size_t	text_utf8_next(const char *s, uint32_t *cp);
 size_t	text_utf8_len(const char *s);
 
 /*
+ * Copy in to out as well-formed UTF-8: every byte that starts no valid
+ * sequence, and every encoded surrogate (three bytes, as Gammu writes
+ * a lone UTF-16 surrogate), becomes U+FFFD. Writes at most outsz bytes
+ * including the NUL (outsz 0: nothing), never half a character: the copy
+ * ends at the last character that fits. Returns the length the full
+ * result has (like snprintf): >= outsz means it was cut.
+ */
+size_t	text_utf8_repair(const char *in, char *out, size_t outsz);
+
+/*
  * Fold UTF-8 to ASCII: every Vietnamese letter (all tones, both cases,
  * đ/Đ -> d/D), Latin-1 letters and common punctuation (curly quotes,
  * dashes, NBSP) map to their ASCII base; any other code point or invalid

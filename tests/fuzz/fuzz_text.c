@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Fuzz target: text.h (UTF-8, folding, GSM-7, parts, SMS preparation) and width.h (width, fit, pad). */
+/* Fuzz target: text.h (UTF-8, repair, folding, GSM-7, parts, SMS preparation) and width.h (width, fit, pad). */
 #define _POSIX_C_SOURCE 200809L	/* open_memstream */
 
 #include <stdbool.h>
@@ -33,6 +33,24 @@ check_fold(size_t (*fold)(const char *, char *, size_t), const char *s)
 		memset(small, 0xA5, sizeof(small));
 		FUZZ_CHECK(fold(s, small, k) == n && small[k] == (char)0xA5);
 		FUZZ_CHECK(strlen(small) < k);
+		FUZZ_CHECK(strncmp(small, out, strlen(small)) == 0);
+	}
+}
+
+/* text_utf8_repair: valid UTF-8, snprintf-like, cut between characters. */
+static void
+check_repair(const char *s)
+{
+	size_t n, i, k;
+
+	n = text_utf8_repair(s, out, sizeof(out));
+	FUZZ_CHECK(n < sizeof(out) && strlen(out) == n && text_utf8_valid(out));
+	FUZZ_CHECK(text_utf8_valid(s) ? strcmp(out, s) == 0 : n > 0);
+	for (i = 0; (k = sizes[i]) <= 16; i++) {
+		memset(small, 0xA5, sizeof(small));
+		FUZZ_CHECK(text_utf8_repair(s, small, k) == n &&
+		    small[k] == (char)0xA5);
+		FUZZ_CHECK(strlen(small) < k && text_utf8_valid(small));
 		FUZZ_CHECK(strncmp(small, out, strlen(small)) == 0);
 	}
 }
@@ -78,6 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The loop check's fingerprint: whatever the bytes, a value, no crash. */
 	(void)text_fingerprint(s, false);
 	(void)text_fingerprint(s, true);
+	check_repair(s);
 	/* Each charset into BIG, 161, 16 and 7 bytes: room, one part, too short. */
 	for (i = 0; i < 4 * nitems(cs); i++) {
 		sz = sizes[nitems(sizes) - 1 - i / 3];

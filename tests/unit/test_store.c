@@ -13,6 +13,7 @@
 #include "fixture.h"
 #include "err.h"
 #include "store.h"
+#include "text.h"
 
 #define A	"+84912345678"
 #define B	"+84987654321"
@@ -270,6 +271,48 @@ test_inbox_multipart(void)
 	done(s, m.id, "bad_syntax", 5000);
 	CHECK_INT(store_parts_flush(s, 100000, &err), 0);
 	CHECK_INT(query_int(s, "SELECT count(*) FROM inbox"), 4);
+	store_close(s);
+	remove_db(path);
+}
+
+/* Texts that are not UTF-8, and a joined text too long for one row. */
+static void
+test_inbox_repair(void)
+{
+	struct store *s;
+	struct inbox_msg m;
+	struct dz_err err;
+	char path[64], chunk[1401];
+	size_t len;
+	int i;
+
+	s = open_tmp(path, sizeof(path));
+	/* libgammu's lone UTF-16 surrogate (ED A0 80) becomes U+FFFD. */
+	CHECK_INT(add(s, A, "20261126T080000", 0, 1, 1, "HD\xED\xA0\x80 x", 100), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.text, "HD\xEF\xBF\xBD x");
+	done(s, m.id, "help", 101);
+	/* The same part again is still the same part. */
+	CHECK_INT(add(s, A, "20261126T080000", 0, 1, 1, "HD\xED\xA0\x80 x", 102), 0);
+
+	/*
+	 * "ab" and 466 "ệ", then three parts of 466 "ệ" (1398 bytes each):
+	 * STORE_TEXT_MAX - 1 bytes would end inside a character of part 3,
+	 * so the join ends before it (4094 bytes) and part 4 is left out.
+	 */
+	for (i = 0; i < 466; i++)
+		memcpy(chunk + 2 + 3 * i, "\xE1\xBB\x87", 3);
+	chunk[2 + 3 * 466] = '\0';
+	memcpy(chunk, "ab", 2);
+	CHECK_INT(add(s, B, "20261126T080100", 9, 1, 4, chunk, 200), 1);
+	for (i = 2; i <= 4; i++)
+		CHECK_INT(add(s, B, "20261126T080100", 9, i, 4, chunk + 2, 200), 1);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	len = strlen(m.text);
+	CHECK_INT(len, 4094);
+	CHECK(text_utf8_valid(m.text));
+	CHECK(strncmp(m.text, "ab\xE1\xBB\x87", 5) == 0);
+	done(s, m.id, "bad_syntax", 201);
 	store_close(s);
 	remove_db(path);
 }
@@ -821,6 +864,7 @@ main(void)
 	test_open();
 	test_inbox_single();
 	test_inbox_multipart();
+	test_inbox_repair();
 	test_parts_flush();
 	test_outbox();
 	test_recover();

@@ -238,6 +238,49 @@ test_utf8_gsm(void)
 	CHECK_INT(text_sms_parts(big, true), 3);
 }
 
+/* Texts as Gammu hands them over, repaired to UTF-8. */
+static const struct fold_case repair_cases[] = {
+	{ "", "" },
+	{ "Hồ sơ 😀", "Hồ sơ 😀" },
+	/* A lone high, a lone low surrogate: one U+FFFD each. */
+	{ "HD\xED\xA0\x80 x", "HD\xEF\xBF\xBD x" },
+	{ "0003\xED\xB0\x80", "0003\xEF\xBF\xBD" },
+	/* A surrogate pair encoded separately (CESU-8): two. */
+	{ "\xED\xA0\xBD\xED\xB8\x80", "\xEF\xBF\xBD\xEF\xBF\xBD" },
+	/* Stray continuation, bad lead bytes, overlong, truncated. */
+	{ "a\x80" "b\xFF\xC0\xAF" "c\xE1\xBB", "a\xEF\xBF\xBD" "b\xEF\xBF\xBD"
+	    "\xEF\xBF\xBD\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD" },
+	{ "\xED", "\xEF\xBF\xBD" },
+	{ "\xED\xA0", "\xEF\xBF\xBD\xEF\xBF\xBD" },
+};
+
+static void
+test_repair(void)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < nitems(repair_cases); i++) {
+		CHECK_INT(text_utf8_repair(repair_cases[i].in, buf, sizeof(buf)),
+		    strlen(repair_cases[i].want));
+		CHECK_STR(buf, repair_cases[i].want);
+		CHECK(text_utf8_valid(buf));
+	}
+	/* Cut at the last whole character that fits, never inside one. */
+	CHECK_INT(text_utf8_repair("abệ", buf, 5), 5);
+	CHECK_STR(buf, "ab");
+	CHECK_INT(text_utf8_repair("abệ", buf, 6), 5);
+	CHECK_STR(buf, "abệ");
+	/* Once one character does not fit, a shorter one after it is not added. */
+	CHECK_INT(text_utf8_repair("a😀b", buf, 4), 6);
+	CHECK_STR(buf, "a");
+	CHECK_INT(text_utf8_repair("x\xED\xA0\x80", buf, 3), 4);
+	CHECK_STR(buf, "x");
+	CHECK_INT(text_utf8_repair("x", buf, 1), 1);
+	CHECK_STR(buf, "");
+	CHECK_INT(text_utf8_repair("x", NULL, 0), 1);
+}
+
 static void
 test_prepare_charsets(void)
 {
@@ -374,6 +417,7 @@ main(void)
 	test_fingerprint();
 	test_fold();
 	test_utf8_gsm();
+	test_repair();
 	test_prepare_charsets();
 	test_prepare_truncate();
 	CHECK_DONE();
