@@ -9,11 +9,26 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/dossierd-e2e.XXXXXX")
 DPID=""
 EXTRA_PIDS=""
 
+# A sanitizer's report in any log of the run (the daemon's stderr is its log;
+# a leak shows when it exits) fails the test whatever else it said.
+sanitizer_reports() {
+	grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T"/*.log 2>/dev/null
+}
+
 cleanup() {
+	_rc=$?
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null
 	for p in $EXTRA_PIDS; do kill -TERM "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	if _logs=$(sanitizer_reports); then
+		for _l in $_logs; do
+			echo "FAIL: sanitizer report in $_l:" >&2
+			grep -E -A25 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$_l" | head -60 >&2
+		done
+		_rc=1
+	fi
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	exit $_rc
 }
 trap cleanup EXIT
 
@@ -72,7 +87,10 @@ stop_daemon() {
 	kill -TERM "$DPID" 2>/dev/null || fail "daemon not running"
 	wait_for 20 "! kill -0 $DPID 2>/dev/null" || fail "daemon did not stop on SIGTERM"
 	wait "$DPID" 2>/dev/null
+	_st=$?
 	DPID=""
+	# 0, or a sanitizer's exit (a leak report) that cleanup then shows.
+	[ "$_st" = 0 ] || fail "the daemon exited with status $_st on SIGTERM"
 }
 
 inject() { "$DOSSIERCTL" -c "$T/d.conf" inject "$1" "$2" >/dev/null || fail "inject failed"; }
