@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "template.h"
 
@@ -106,6 +107,10 @@ int
 template_check(const char *tpl, const char *const *allowed, size_t n,
     struct dz_err *err)
 {
+	/* What a records row may hold that never goes out by SMS. */
+	static const char *const personal[] = { "applicant", "name",
+	    "full_name", "ho_ten", "id_number", "cccd", "cmnd", "address",
+	    "dia_chi", "birth", "birthday", "ngay_sinh", "phone", "email" };
 	struct piece pc;
 	size_t i;
 	int r;
@@ -117,8 +122,16 @@ template_check(const char *tpl, const char *const *allowed, size_t n,
 			if (strlen(allowed[i]) == pc.len &&
 			    memcmp(allowed[i], pc.s, pc.len) == 0)
 				break;
-		if (i == n)
-			return dz_err_set(err, DZ_EPERMANENT, "unknown placeholder {%.*s}",
+		if (i < n)
+			continue;
+		for (i = 0; i < sizeof(personal) / sizeof(personal[0]); i++)
+			if (strlen(personal[i]) == pc.len &&
+			    strncasecmp(personal[i], pc.s, pc.len) == 0)
+				return dz_err_set(err, DZ_EPERMANENT, "{%s} is the "
+				    "applicant's personal data: it never goes "
+				    "out by SMS, whatever the template says",
+				    personal[i]);
+		return dz_err_set(err, DZ_EPERMANENT, "unknown placeholder {%.*s}",
 			    (int)(pc.len < NAME_SHOWN ? pc.len : NAME_SHOWN),
 			    pc.s);
 	}

@@ -201,6 +201,14 @@ test_errors(void)
 	    &err, path, sizeof(path)), -1);
 	CHECK(strstr(err.msg, "templates.reply") != NULL);
 	CHECK(strstr(err.msg, "{nope}") != NULL);
+	/* Names, ID numbers, addresses: never in an SMS, whatever the template. */
+	CHECK_INT(load_text(MODEM "templates = { reply_owner = \"{code}: {applicant}\"; };\n",
+	    &c, &err, path, sizeof(path)), -1);
+	CHECK(strstr(err.msg, "templates.reply_owner: {applicant} is the applicant's"
+	    " personal data: it never goes out by SMS") != NULL);
+	CHECK_INT(load_text(MODEM "templates = { notice = \"{CCCD}\"; };\n", &c,
+	    &err, path, sizeof(path)), -1);
+	CHECK(strstr(err.msg, "{cccd} is the applicant's personal data") != NULL);
 	/* A placeholder allowed in one template is not in another. */
 	CHECK_INT(load_text(MODEM "templates = { reply = \"{procedure}\"; };\n", &c,
 	    &err, path, sizeof(path)), -1);

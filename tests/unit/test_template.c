@@ -92,9 +92,14 @@ test_check(void)
 	CHECK_INT(template_check("{{literal}} only", allowed, nitems(allowed),
 	    &err), 0);
 	CHECK_INT(template_check("", allowed, nitems(allowed), &err), 0);
+	CHECK_INT(template_check("{code} {phon}", allowed, nitems(allowed),
+	    &err), -1);
+	CHECK_STR(err.msg, "unknown placeholder {phon}");
+	/* The applicant's personal data, named as such. */
 	CHECK_INT(template_check("{code} {phone}", allowed, nitems(allowed),
 	    &err), -1);
-	CHECK_STR(err.msg, "unknown placeholder {phone}");
+	CHECK_STR(err.msg, "{phone} is the applicant's personal data: it never "
+	    "goes out by SMS, whatever the template says");
 	CHECK_INT(template_check("{code", allowed, nitems(allowed), &err), -1);
 	CHECK(strstr(err.msg, "unterminated") != NULL);
 	CHECK_INT(template_check("{code}", allowed, 0, &err), -1);
