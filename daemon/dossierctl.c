@@ -887,8 +887,14 @@ main(int argc, char *argv[])
 		usage();
 	cmd = argv[i++];
 	check_usage(cmd, argc - i, argv + i);
-	if (conf_load(path, &c.conf, &err) == -1)
+	if (conf_load(path, &c.conf, &err) == -1) {
+		if (access(path, R_OK) == -1 && errno == EACCES)
+			ctl_die(NULL, _("no permission to read %s: ask the "
+			    "administrator to add you to the dossierd group "
+			    "(sudo adduser $USER dossierd), then log in again"),
+			    path);
 		die(NULL, err.msg);
+	}
 	c.loaded = true;
 	check_state_access(&c);
 	if ((c.store = store_open(c.conf.state.path, &err)) == NULL)

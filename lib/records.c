@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Read-only access to the office's shared records database through the configured SQL. */
 #include <sys/stat.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sqlite3.h>
 
@@ -70,9 +72,20 @@ records_open(struct records *r, struct dz_err *err)
 {
 	struct stat sb;
 
-	if (stat(r->path, &sb) == -1) {
+	if (stat(r->path, &sb) == -1 || access(r->path, R_OK) == -1) {
+		int e = errno;
+
 		records_close(r);
-		return dz_err_set(err, DZ_ETRANSIENT, "records db: %s: not found", r->path);
+		if (e == ENOENT)
+			return dz_err_set(err, DZ_ETRANSIENT, "records db: %s: not "
+			    "found", r->path);
+		if (e == EACCES)
+			return dz_err_set(err, DZ_ETRANSIENT, "records db: %s: "
+			    "permission denied (this user needs read access to "
+			    "the file and its directory; see records.path in "
+			    "dossierd.conf(5))", r->path);
+		return dz_err_set(err, DZ_ETRANSIENT, "records db: %s: %s",
+		    r->path, strerror(e));
 	}
 	if (r->db != NULL && (sb.st_dev != r->dev || sb.st_ino != r->ino))
 		records_close(r);
