@@ -540,6 +540,7 @@ gateway_reload(struct gateway *g)
 {
 	struct conf *n;
 	struct dz_err err;
+	char keys[512];
 	int i, j;
 
 	if ((n = malloc(sizeof(*n))) == NULL || conf_load(g->conf->file, n,
@@ -549,9 +550,10 @@ gateway_reload(struct gateway *g)
 		free(n);
 		return;
 	}
-	if (conf_needs_restart(g->conf, n))
-		log_warnx("reload: modem devices or state.path changed; they take "
-		    "effect at the next restart");
+	if (conf_needs_restart(g->conf, n, keys, sizeof(keys)) != NULL)
+		log_warnx("reload: %s changed: a restart is needed for that "
+		    "(systemctl restart dossierd); the running values stay in "
+		    "use until then", keys);
 	/* Timing of modems that keep their name applies at once. */
 	for (i = 0; i < g->nmodems; i++)
 		for (j = 0; j < n->nmodems; j++)

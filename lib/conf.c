@@ -819,21 +819,44 @@ str_differs(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
-bool
-conf_needs_restart(const struct conf *o, const struct conf *n)
+/* Append "what" to the list in buf (", " between). */
+static void
+add_key(char *buf, size_t bufsz, const char *what)
 {
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, bufsz - len, "%s%s", len ? ", " : "", what);
+}
+
+const char *
+conf_needs_restart(const struct conf *o, const struct conf *n, char *buf,
+    size_t bufsz)
+{
+	static const char *const fields[] = { "name", "device", "connection",
+	    "model", "pin", "features" };
+	const char *a[nitems(fields)], *b[nitems(fields)];
+	char key[96];
+	size_t f;
 	int i;
 
-	if (str_differs(o->state.path, n->state.path) || o->nmodems != n->nmodems)
-		return true;
-	for (i = 0; i < o->nmodems; i++) {
-		if (str_differs(o->modems[i].name, n->modems[i].name) ||
-		    str_differs(o->modems[i].device, n->modems[i].device) ||
-		    str_differs(o->modems[i].connection, n->modems[i].connection) ||
-		    str_differs(o->modems[i].model, n->modems[i].model) ||
-		    str_differs(o->modems[i].pin, n->modems[i].pin) ||
-		    str_differs(o->modems[i].features, n->modems[i].features))
-			return true;
+	buf[0] = '\0';
+	if (str_differs(o->state.path, n->state.path))
+		add_key(buf, bufsz, "state.path");
+	if (o->nmodems != n->nmodems)
+		add_key(buf, bufsz, "the number of modems");
+	for (i = 0; i < o->nmodems && i < n->nmodems; i++) {
+		a[0] = o->modems[i].name, b[0] = n->modems[i].name;
+		a[1] = o->modems[i].device, b[1] = n->modems[i].device;
+		a[2] = o->modems[i].connection, b[2] = n->modems[i].connection;
+		a[3] = o->modems[i].model, b[3] = n->modems[i].model;
+		a[4] = o->modems[i].pin, b[4] = n->modems[i].pin;
+		a[5] = o->modems[i].features, b[5] = n->modems[i].features;
+		for (f = 0; f < nitems(fields); f++) {
+			if (!str_differs(a[f], b[f]))
+				continue;
+			snprintf(key, sizeof(key), "modems[%d].%s", i, fields[f]);
+			add_key(buf, bufsz, key);
+		}
 	}
-	return false;
+	return buf[0] != '\0' ? buf : NULL;
 }

@@ -188,7 +188,11 @@ struct conf {
 int	conf_load(const char *path, struct conf *conf, struct dz_err *err);
 void	conf_fini(struct conf *conf);
 
-/* Which keys a SIGHUP cannot change: true if old and new differ in one. */
-bool	conf_needs_restart(const struct conf *old, const struct conf *new_);
+/*
+ * The keys a SIGHUP cannot change that differ between old and new
+ * ("state.path, modems[0].device"), written to buf; NULL if none does.
+ */
+const char	*conf_needs_restart(const struct conf *old,
+		    const struct conf *new_, char *buf, size_t bufsz);
 
 #endif

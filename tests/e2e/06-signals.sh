@@ -25,6 +25,16 @@ grep 'keeping the running' "$T/dossierd.log" | grep -q "d.conf:6: unknown key te
 wait_handled 3
 assert_contains "$(texts_to +84911000003)" "Huong dan v2"
 
+# Keys a reload cannot change are named in the log; the rest of the file applies.
+sed -e 's/Huong dan v2/Huong dan v4/' -e "s|$T/state.db|$T/other.db|" "$T/good.conf" > "$T/d.conf"
+kill -HUP "$DPID"
+wait_for 10 "grep -q 'reload: state.path changed: a restart is needed for that (systemctl restart dossierd); the running values stay in use until then' '$T/dossierd.log'" ||
+    fail "a reload that changes state.path did not say it needs a restart"
+"$DOSSIERCTL" -c "$T/good.conf" inject 0911000004 "HD" >/dev/null || fail "inject"
+wait_handled 4
+assert_contains "$(texts_to +84911000004)" "Huong dan v4"
+[ ! -e "$T/other.db" ] || fail "a reload opened the new state.path"
+
 kill -TERM "$DPID"
 wait "$DPID"; rc=$?
 DPID=""

@@ -56,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conf c;
 	struct dz_err err;
-	char path[512];
+	char path[512], keys[512];
 	int r, i;
 
 	/*
@@ -90,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    c.notices.nreminders <= CONF_MAX_REMINDERS);
 	FUZZ_CHECK(c.templates.reply != NULL && c.templates.help != NULL);
 	FUZZ_CHECK(c.ussd.balance_regex != NULL);
-	FUZZ_CHECK(!conf_needs_restart(&c, &c));
+	FUZZ_CHECK(conf_needs_restart(&c, &c, keys, sizeof(keys)) == NULL);
 	conf_fini(&c);
 	return 0;
 }

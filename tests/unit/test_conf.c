@@ -490,32 +490,39 @@ test_needs_restart(void)
 	static const struct {
 		const char	*text;
 		bool		 restart;
+		const char	*keys;		/* what the log names, if checked */
 	} cases[] = {
-		{ MODEM, false },
+		{ MODEM, false, NULL },
 		{ MODEM "templates = { reply = \"{code}: {status}\"; help = \"HD\"; };\n",
-		    false },
+		    false, NULL },
 		{ MODEM "sms = { per_minute = 5; charset = \"unicode\"; };\n"
 		    "limits = { lookups_per_day = 2; };\n"
 		    "notices = { window = \"08:00-17:00\"; };\n"
-		    "records = { path = \"/tmp/other.db\"; };\n", false },
+		    "records = { path = \"/tmp/other.db\"; };\n", false, NULL },
 		{ "modems = ( { device = \"/tmp/dz-phone2\"; model = \"dummy\";"
-		    " connection = \"none\"; } );\n", true },
+		    " connection = \"none\"; } );\n", true, "modems[0].device" },
 		{ "modems = ( { device = \"/tmp/dz-phone\"; model = \"dummy\";"
-		    " connection = \"none\"; pin = \"1234\"; } );\n", true },
+		    " connection = \"none\"; pin = \"1234\"; } );\n", true,
+		    "modems[0].pin" },
 		{ "modems = ( { name = \"a\"; device = \"/tmp/dz-phone\";"
-		    " model = \"dummy\"; connection = \"none\"; } );\n", true },
+		    " model = \"dummy\"; connection = \"none\"; } );\n", true, NULL },
 		{ "modems = ( { device = \"/tmp/dz-phone\"; model = \"at\";"
-		    " connection = \"none\"; } );\n", true },
+		    " connection = \"none\"; } );\n", true, NULL },
 		{ "modems = ( { device = \"/tmp/dz-phone\"; model = \"dummy\";"
-		    " connection = \"at\"; } );\n", true },
-		{ MODEM "state = { path = \"/tmp/other-state.db\"; };\n", true },
+		    " connection = \"at\"; } );\n", true, NULL },
+		{ MODEM "state = { path = \"/tmp/other-state.db\"; };\n", true,
+		    "state.path" },
+		{ "modems = ( { device = \"/tmp/dz-phone2\"; model = \"at\";"
+		    " connection = \"none\"; } );\n"
+		    "state = { path = \"/tmp/other-state.db\"; };\n", true,
+		    "state.path, modems[0].device, modems[0].model" },
 		{ "modems = ( { device = \"/tmp/dz-phone\"; model = \"dummy\";"
 		    " connection = \"none\"; }, { device = \"/dev/ttyUSB0\"; } );\n",
-		    true },
+		    true, "the number of modems" },
 	};
 	struct conf old, new_;
 	struct dz_err err;
-	char path[64];
+	char path[64], keys[256];
 	size_t i;
 	int r;
 
@@ -525,10 +532,16 @@ test_needs_restart(void)
 		if (r != 0)
 			fprintf(stderr, "case %zu: %s\n", i, err.msg);
 		CHECK_INT(r, 0);
-		if (conf_needs_restart(&old, &new_) != cases[i].restart)
+		if ((conf_needs_restart(&old, &new_, keys, sizeof(keys)) !=
+		    NULL) != cases[i].restart)
 			fprintf(stderr, "case %zu\n", i);
-		CHECK(conf_needs_restart(&old, &new_) == cases[i].restart);
-		CHECK(conf_needs_restart(&new_, &old) == cases[i].restart);
+		CHECK((conf_needs_restart(&old, &new_, keys, sizeof(keys)) !=
+		    NULL) == cases[i].restart);
+		CHECK((conf_needs_restart(&new_, &old, keys, sizeof(keys)) !=
+		    NULL) == cases[i].restart);
+		if (cases[i].keys != NULL)
+			CHECK_STR(conf_needs_restart(&old, &new_, keys,
+			    sizeof(keys)), cases[i].keys);
 		conf_fini(&new_);
 	}
 	conf_fini(&old);
