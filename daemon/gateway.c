@@ -269,6 +269,12 @@ worker_died(void *arg, const char *modem)
 	else if (n > 0)
 		log_warnx("pool: %s: %d message(s) it was sending: replies queued "
 		    "again, notices and broadcasts marked uncertain", modem, n);
+	/* Its USSD request is over too: the modem can take the next one. */
+	if ((n = store_ussd_recover(g->store, modem, time(NULL), &err)) == -1)
+		log_warnx("%s", err.msg);
+	else if (n > 0)
+		log_warnx("pool: %s: the USSD request it was running failed "
+		    "(interrupted)", modem);
 }
 
 /* A step finished: the watchdog counts on it, and a pool's parent on the heartbeat. */
@@ -468,7 +474,7 @@ open_databases(struct gateway *g)
 	if (n > 0)
 		log_warnx("outbox: %d message(s) were in flight at the last stop: "
 		    "replies queued again, notices and broadcasts marked uncertain", n);
-	if ((n = store_ussd_recover(g->store, time(NULL), &err)) == -1)
+	if ((n = store_ussd_recover(g->store, NULL, time(NULL), &err)) == -1)
 		fatalx("%s", err.msg);
 	if ((g->records = records_new(g->conf->records.path,
 	    g->conf->records.busy_timeout)) == NULL)

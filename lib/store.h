@@ -615,8 +615,12 @@ int	store_ussd_update(struct store *s, const struct ussd_req *r,
 /* How many requests of source for modem (NULL: any) are queued or running, or -1. */
 int	store_ussd_pending(struct store *s, const char *source, const char *modem,
 	    struct dz_err *err);
-/* At start: requests left running were interrupted: failed. Returns how many or -1. */
-int	store_ussd_recover(struct store *s, time_t now, struct dz_err *err);
+/*
+ * Requests left running by modem (NULL: any; at start, all of them) were
+ * interrupted: failed. Returns how many or -1.
+ */
+int	store_ussd_recover(struct store *s, const char *modem, time_t now,
+	    struct dz_err *err);
 /* Record a balance reading. 0 or -1. */
 int	store_balance_add(struct store *s, const struct balance_reading *b,
 	    struct dz_err *err);

@@ -158,16 +158,19 @@ store_ussd_pending(struct store *s, const char *source, const char *modem,
 }
 
 int
-store_ussd_recover(struct store *s, time_t now, struct dz_err *err)
+store_ussd_recover(struct store *s, const char *modem, time_t now,
+    struct dz_err *err)
 {
 	static const char sql[] = "UPDATE ussd SET state = 'failed',"
-	    " error = 'interrupted by a stop of the daemon', done_at = ?1"
-	    " WHERE state = 'running'";
+	    " error = CASE WHEN ?2 IS NULL THEN 'interrupted by a stop of the"
+	    " daemon' ELSE 'interrupted: the modem''s worker process ended' END,"
+	    " done_at = ?1 WHERE state = 'running' AND (?2 IS NULL OR modem = ?2)";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, modem, -1, SQLITE_STATIC);
 	return store_run(s, st, "ussd recover", err);
 }
 

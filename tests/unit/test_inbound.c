@@ -633,6 +633,54 @@ test_staff(const char *records_path)
 	teardown(&f);
 }
 
+/*
+ * Fail closed: when the counts behind the limits and the PIN lockout cannot
+ * be read, nothing is answered and the message stays pending, then is
+ * handled once the database is back.
+ */
+static void
+test_fail_closed(const char *records_path)
+{
+	static const char audit_sql[] = "CREATE TABLE audit ("
+	    "  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, number TEXT NOT NULL,"
+	    "  code TEXT, outcome TEXT NOT NULL, owner INTEGER NOT NULL DEFAULT 0);";
+	struct fx f;
+	struct replies rs;
+	struct inbound_result res;
+	struct dz_err err;
+	int64_t staff_id;
+
+	setup(&f, records_path, "staff = { numbers = [\"0912 000 111\"];"
+	    " pin = \"2468\"; };\n");
+	CHECK_INT(store_exec(f.store, "DROP TABLE audit", NULL, NULL, &err), 0);
+	/* A staff command: the PIN lockout cannot be counted. */
+	CHECK_INT(sms(&f, STAFF, "QT 2468 TT", &res, &err), -1);
+	CHECK_INT(err.cls, DZ_ESTATE);
+	CHECK(strstr(err.msg, "audit") != NULL);
+	staff_id = res.id;
+	/* A lookup (behind it): the per-number limits cannot be counted. */
+	f.ctx.after_id = staff_id;
+	CHECK_INT(sms(&f, OTHER, C1, &res, &err), -1);
+	CHECK_INT(err.cls, DZ_ESTATE);
+	CHECK(res.id > staff_id);
+	f.ctx.after_id = 0;
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM inbox WHERE state = 'pending'"), 2);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox"), 0);
+	/* Back: both waiting messages are answered, once each, in order. */
+	CHECK_INT(store_exec(f.store, audit_sql, NULL, NULL, &err), 0);
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 1);
+	CHECK(res.id == staff_id);
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 1);
+	CHECK_INT(rs.r[0].lane, LANE_STAFF);
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 1);
+	replies_of(&f, res.id, &rs);
+	CHECK_INT(rs.n, 1);
+	CHECK(strncmp(rs.r[0].text, "Ho so " C1, 31) == 0);
+	CHECK_INT(inbound_handle_next(&f.ctx, &res, &err), 0);
+	teardown(&f);
+}
+
 /* A PIN that is a prefix of the right one, or the right one and more, is wrong. */
 static void
 test_pin_compare(const char *records_path)
@@ -770,6 +818,7 @@ main(void)
 	test_owner_only(records);
 	test_staff(records);
 	test_pin_compare(records);
+	test_fail_closed(records);
 	test_loop(records);
 	test_guessing_alarm(records);
 	remove_db(records);

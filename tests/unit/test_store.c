@@ -858,6 +858,45 @@ test_summary_expired_today(void)
 	CHECK_INT(sum.failed_today, 1);
 }
 
+/* USSD requests a worker left running: failed, for that modem only, or all at start. */
+static void
+test_ussd_recover(void)
+{
+	struct store *s;
+	struct dz_err err;
+	struct ussd_req r;
+	char path[64];
+	int64_t a, b, c;
+
+	s = open_tmp(path, sizeof(path));
+	CHECK_INT(store_ussd_add(s, "*101#", "", "dossierctl", NULL, 100, 200, &a,
+	    &err), 0);
+	CHECK_INT(store_ussd_add(s, "*101#", "", "balance", NULL, 100, 200, &b,
+	    &err), 0);
+	CHECK_INT(store_ussd_add(s, "*102#", "", "dossierctl", NULL, 100, 200, &c,
+	    &err), 0);
+	CHECK_INT(store_ussd_next(s, 110, "mA", &r, &err), 1);
+	CHECK(r.id == a);
+	CHECK_INT(store_ussd_next(s, 110, "mB", &r, &err), 1);
+	CHECK(r.id == b);
+	/* mA's worker ended: its request fails, mB's runs on, the queued one waits. */
+	CHECK_INT(store_ussd_recover(s, "mA", 120, &err), 1);
+	CHECK_INT(store_ussd_get(s, a, &r, &err), 1);
+	CHECK_INT(r.state, USSD_REQ_FAILED);
+	CHECK_STR(r.error, "interrupted: the modem's worker process ended");
+	CHECK_INT(store_ussd_get(s, b, &r, &err), 1);
+	CHECK_INT(r.state, USSD_REQ_RUNNING);
+	CHECK_INT(store_ussd_get(s, c, &r, &err), 1);
+	CHECK_INT(r.state, USSD_REQ_QUEUED);
+	/* At start: every running one. */
+	CHECK_INT(store_ussd_recover(s, NULL, 130, &err), 1);
+	CHECK_INT(store_ussd_get(s, b, &r, &err), 1);
+	CHECK_INT(r.state, USSD_REQ_FAILED);
+	CHECK_STR(r.error, "interrupted by a stop of the daemon");
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
@@ -872,5 +911,6 @@ main(void)
 	test_audit();
 	test_optouts_modems_meta();
 	test_summary_expired_today();
+	test_ussd_recover();
 	CHECK_DONE();
 }
