@@ -225,6 +225,10 @@ incoming_sms_cb(GSM_StateMachine *sm, GSM_SMSMessage *sms, void *arg)
 		} else
 			m->reports_lost = true;
 	}
+	if (sms->PDU != SMS_Status_Report && sms->Memory == MEM_SM &&
+	    sms->Location + m->cmti_base >= 0 &&
+	    sms->Location + m->cmti_base < MODEM_CMTI_SLOTS)
+		m->cmti_at[sms->Location + m->cmti_base] = ++m->cmti_seq;
 	m->incoming = true;
 }
 
@@ -449,6 +453,10 @@ modem_open(struct modem *m)
 		m->port_fault = false;	/* it answers: the SIM is the matter */
 		return MODEM_RESET;
 	}
+	/* +CMTI gives the SIM index, a listing locations from 1. */
+	m->cmti_base = GSM_IsPhoneFeatureAvailable(GSM_GetModelInfo(m->sm),
+	    F_SMS_LOCATION_0) ? 1 : 0;
+	memset(m->cmti_at, 0, sizeof(m->cmti_at));
 	GSM_SetSendSMSStatusCallback(m->sm, send_status_cb, m);
 	GSM_SetIncomingSMSCallback(m->sm, incoming_sms_cb, m);
 	GSM_SetIncomingUSSDCallback(m->sm, incoming_ussd_cb, m);
@@ -540,7 +548,7 @@ struct stored_list {
 };
 
 static bool
-remember(struct stored_list *l, const GSM_SMSMessage *sms)
+remember_at(struct stored_list *l, const struct stored *at)
 {
 	struct stored *v;
 
@@ -550,12 +558,17 @@ remember(struct stored_list *l, const GSM_SMSMessage *sms)
 		l->v = v;
 		l->cap += 64;
 	}
-	l->v[l->n].folder = sms->Folder;
-	l->v[l->n].location = sms->Location;
-	l->v[l->n].memory = sms->Memory;
-	l->v[l->n].inbox = sms->InboxFolder;
-	l->n++;
+	l->v[l->n++] = *at;
 	return true;
+}
+
+static bool
+remember(struct stored_list *l, const GSM_SMSMessage *sms)
+{
+	struct stored at = { .folder = sms->Folder, .location = sms->Location,
+	    .memory = sms->Memory, .inbox = sms->InboxFolder };
+
+	return remember_at(l, &at);
 }
 
 /* Hand one stored message to cb; remember it for deletion once all its parts are committed. */
@@ -593,6 +606,94 @@ take_message(struct modem *m, GSM_MultiSMSMessage *msms, modem_part_cb cb,
 			break;	/* out of memory: it stays, read (and recognised) again */
 }
 
+/* A listed message, held until the listing ends: committed in arrival order. */
+struct held {
+	int64_t		 seq;		/* the place of its +CMTI, 0: not announced */
+	int		 location;
+	int		 nparts;
+	struct in_part	*parts;
+	struct stored_list at;		/* where its parts sit */
+};
+
+/*
+ * Hold a listed message that has texts only (reports are taken at once:
+ * their order does not matter). False if there is nothing to hold or no
+ * memory for it: take it then.
+ */
+static bool
+hold_message(struct modem *m, const GSM_MultiSMSMessage *msms, struct held *h)
+{
+	int i, loc = msms->SMS[0].Location;
+
+	memset(h, 0, sizeof(*h));
+	if (msms->Number <= 0)
+		return false;
+	for (i = 0; i < msms->Number; i++)
+		if (msms->SMS[i].PDU == SMS_Status_Report)
+			return false;
+	if ((h->parts = calloc((size_t)msms->Number, sizeof(*h->parts))) == NULL)
+		return false;
+	for (i = 0; i < msms->Number; i++) {
+		if (to_part(m, &msms->SMS[i], &h->parts[h->nparts]))
+			h->nparts++;
+		if (!remember(&h->at, &msms->SMS[i]))
+			break;
+	}
+	if (h->nparts == 0 || i < msms->Number) {
+		free(h->parts);
+		free(h->at.v);
+		return false;
+	}
+	h->location = loc;
+	if (loc >= 0 && loc < MODEM_CMTI_SLOTS) {
+		/* Any later +CMTI for this location announces another message. */
+		h->seq = m->cmti_at[loc];
+		m->cmti_at[loc] = 0;
+	}
+	return true;
+}
+
+/*
+ * Arrival order: messages no +CMTI announced (stored while the port was
+ * closed) first, by SMSC time, then the others as +CMTI announced them.
+ * The SMSC time has whole seconds and a flood brings many a second.
+ */
+static int
+held_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+	int c;
+
+	if (x->seq != y->seq) {
+		if (x->seq == 0 || y->seq == 0)
+			return x->seq == 0 ? -1 : 1;
+		return x->seq < y->seq ? -1 : 1;
+	}
+	if ((c = strcmp(x->parts[0].smsc_time, y->parts[0].smsc_time)) != 0)
+		return c;
+	return (x->location > y->location) - (x->location < y->location);
+}
+
+/* Commit a held message; remember it for deletion once all its parts are. */
+static void
+commit_held(struct held *h, modem_part_cb cb, void *arg, int *n,
+    struct stored_list *del)
+{
+	bool committed = true;
+	int i;
+
+	for (i = 0; i < h->nparts; i++) {
+		(*n)++;
+		if (cb(arg, &h->parts[i]) != 0)
+			committed = false;
+	}
+	for (i = 0; committed && i < h->at.n; i++)
+		if (!remember_at(del, &h->at.v[i]))
+			break;	/* out of memory: it stays, read (and recognised) again */
+	free(h->parts);
+	free(h->at.v);
+}
+
 static void
 delete_stored(struct modem *m, const struct stored_list *del)
 {
@@ -619,8 +720,9 @@ modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
 {
 	GSM_MultiSMSMessage *msms;
 	struct stored_list del = { NULL, 0, 0 };
+	struct held *held;
 	GSM_Error e = ERR_NONE;
-	int count = 0, n = 0;
+	int count = 0, n = 0, nheld = 0, i;
 	bool start = true;
 
 	*cls = MODEM_OK;
@@ -628,9 +730,15 @@ modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
 	/* One message buffer (about 260 kB), reused: GetNextSMS keeps its cursor in it. */
 	if ((msms = calloc(1, sizeof(*msms))) == NULL)
 		return -1;
+	if ((held = calloc(MODEM_BATCH, sizeof(*held))) == NULL) {
+		free(msms);
+		return -1;
+	}
 	/*
-	 * Commit each message as it is listed; delete only after the listing,
-	 * since deleting while listing confuses some drivers.
+	 * The listing comes in location order, not in the order messages
+	 * arrived: texts are held and committed in arrival order once it ends.
+	 * Delete only after the listing, since deleting while listing
+	 * confuses some drivers.
 	 */
 	while (count < MODEM_BATCH) {
 		e = GSM_GetNextSMS(m->sm, msms, start);
@@ -638,8 +746,15 @@ modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
 			break;
 		start = false;
 		count++;
-		take_message(m, msms, cb, rcb, arg, &n, &del);
+		if (hold_message(m, msms, &held[nheld]))
+			nheld++;
+		else
+			take_message(m, msms, cb, rcb, arg, &n, &del);
 	}
+	qsort(held, nheld, sizeof(*held), held_cmp);
+	for (i = 0; i < nheld; i++)
+		commit_held(&held[i], cb, arg, &n, &del);
+	free(held);
 	/* +CDSI reports in the status-report memory, which the listing skips. */
 	while (*cls == MODEM_OK && m->ncdsi > 0 && (e == ERR_EMPTY ||
 	    e == ERR_NONE)) {

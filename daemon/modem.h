@@ -51,6 +51,7 @@ struct modem_report {
 	char		 number[32];	/* the recipient, as the report has it */
 };
 #define MODEM_REPORTS_MAX	64	/* +CDS reports held until the next step */
+#define MODEM_CMTI_SLOTS	256	/* SIM locations whose +CMTI order is kept */
 
 struct modem {
 	struct conf_modem	 conf;		/* points into the buffers below */
@@ -74,6 +75,15 @@ struct modem {
 	bool			 stop_noted;	/* a stop request was logged */
 	char			 last_error[160];
 	bool			 incoming;	/* +CMTI seen: read the inbox now */
+	/*
+	 * The order +CMTI announced each SIM location in (a count, 0: not
+	 * announced since it was last read): a listing comes in location
+	 * order, and a freed low location holds a newer message than a high
+	 * one still waiting.
+	 */
+	int64_t			 cmti_seq;
+	int64_t			 cmti_at[MODEM_CMTI_SLOTS];
+	int			 cmti_base;	/* listing location of +CMTI index 0 */
 	int64_t			 next_poll;	/* monotonic ms of the next inbox read */
 	int64_t			 next_status;
 	int64_t			 next_send;	/* pacing */
