@@ -92,7 +92,13 @@ inject_file(const char *dir, const char *number, const char *sent, bool ucs2,
 	int loc, fd;
 
 	snprintf(tmp, sizeof(tmp), "%s/sms/.inject.XXXXXX", dir);
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+	/*
+	 * mkstemp() makes it 0600, but the daemon that reads and deletes it
+	 * runs as user dossierd while staff inject: readable like a file of
+	 * fopen(), the folder's own mode keeps everyone else out.
+	 */
+	if ((fd = mkstemp(tmp)) == -1 || fchmod(fd, 0644) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
 		fprintf(stderr, "dossierctl: %s: %s\n", tmp, strerror(errno));
 		exit(1);
 	}

@@ -68,8 +68,12 @@ done
 out=$("$DOSSIERD" -n -c "$T/d.conf" 2>&1) || fail "installed dossierd -n: $out"
 [ "$out" = "configuration OK" ] || fail "installed dossierd -n: $out"
 
-start_daemon
+# Staff inject while the daemon runs as user dossierd: the part must be
+# readable by another user (mkstemp's 0600 was not).
 inject 0912345678 "tra cuu 000.00.12.h39 240824 1"
+[ "$(mode "$T/dummy/sms/1/1")" = 644 ] ||
+    fail "injected part has mode $(mode "$T/dummy/sms/1/1"), the daemon's user cannot read it"
+start_daemon
 wait_handled 1
 wait_all_sent
 r=$(texts_to +84912345678)
