@@ -2,6 +2,7 @@
 /* dossierd: command line, configuration check, and the run of the gateway's event loop. */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -71,13 +72,29 @@ print_warning(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Whether the directory of path exists and this user may create files in it. */
+static bool
+state_dir_writable(const char *path)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return access(".", W_OK | X_OK) == 0;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return access(dir, W_OK | X_OK) == 0;
+}
+
 /* dossierd -n: the config, the state database and the records SQL. */
 static int
 check(const char *path)
 {
 	struct conf c;
 	struct dz_err err;
-	struct store *s;
+	struct store *s = NULL;
 	struct records *r;
 	const char *sql[2];
 	int i, nwarn, rc = 0;
@@ -86,7 +103,22 @@ check(const char *path)
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
-	if ((s = store_open(c.state.path, &err)) == NULL) {
+	/*
+	 * Never create it here: run by root (sudo dossierd -n) it would be
+	 * root's, and the service could not open it. The daemon creates it.
+	 */
+	if (access(c.state.path, F_OK) == -1 && errno == ENOENT) {
+		if (state_dir_writable(c.state.path))
+			fprintf(stderr, "note: the state database %s does not "
+			    "exist yet: dossierd creates it when it starts\n",
+			    c.state.path);
+		else {
+			fprintf(stderr, "%s: state.path: cannot create %s: its "
+			    "directory is missing or not writable by this user\n",
+			    path, c.state.path);
+			rc = 1;
+		}
+	} else if ((s = store_open(c.state.path, &err)) == NULL) {
 		fprintf(stderr, "%s: %s\n", path, err.msg);
 		rc = 1;
 	}

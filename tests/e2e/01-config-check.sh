@@ -3,8 +3,16 @@
 . "$(dirname "$0")/lib.sh"
 make_records 50
 write_conf
-out=$("$DOSSIERD" -n -c "$T/d.conf" 2>&1) || fail "valid config rejected: $out"
+out=$("$DOSSIERD" -n -c "$T/d.conf" 2>"$T/n.err") || fail "valid config rejected: $out $(cat "$T/n.err")"
 [ "$out" = "configuration OK" ] || fail "unexpected output: $out"
+# No state database yet: a note, and none is created (the daemon makes it).
+[ "$(cat "$T/n.err")" = "note: the state database $T/state.db does not exist yet: dossierd creates it when it starts" ] ||
+    fail "dossierd -n on a missing state database: $(cat "$T/n.err")"
+[ ! -e "$T/state.db" ] || fail "dossierd -n created the state database"
+# Nor in a directory it could not create it in.
+sed "s|$T/state.db|$T/no/such/dir/state.db|" "$T/d.conf" > "$T/nodir.conf"
+if out=$("$DOSSIERD" -n -c "$T/nodir.conf" 2>&1); then fail "a state.path in a missing directory passed: $out"; fi
+assert_contains "$out" "state.path: cannot create $T/no/such/dir/state.db: its directory is missing or not writable by this user"
 
 # The shipped sample parses (paths in it do not exist here, so only the parse is checked).
 out=$("$DOSSIERD" -n -c "$top_srcdir/etc/dossierd.conf" 2>&1)

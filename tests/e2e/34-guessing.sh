@@ -17,12 +17,17 @@ chmod 644 "$T/d.conf"
 out=$("$DOSSIERD" -n -c "$T/d.conf" 2>&1) || fail "dossierd -n: $out"
 assert_contains "$out" "holds staff.pin and every user of this machine can read it: chmod o-rwx $T/d.conf"
 assert_contains "$out" "configuration OK, with 1 warning(s) above"
+# The check never creates the state database; the daemon does.
+assert_contains "$out" "note: the state database $T/state.db does not exist yet: dossierd creates it when it starts"
+[ ! -e "$T/state.db" ] || fail "dossierd -n created the state database"
 chmod 640 "$T/d.conf"
-out=$("$DOSSIERD" -n -c "$T/d.conf" 2>&1) || fail "dossierd -n: $out"
-[ "$out" = "configuration OK" ] || fail "dossierd -n after chmod: $out"
-# Created by dossierd -n under umask 022: owner and group only.
+start_daemon
+stop_daemon
+# Created by the daemon under umask 022: owner and group only.
 mode=$(stat -c %a "$T/state.db")
 [ "$mode" = 640 ] || fail "state database created $mode, want 640"
+out=$("$DOSSIERD" -n -c "$T/d.conf" 2>&1) || fail "dossierd -n: $out"
+[ "$out" = "configuration OK" ] || fail "dossierd -n after chmod: $out"
 chmod 644 "$T/state.db"
 out=$("$DOSSIERD" -n -c "$T/d.conf" 2>&1) || fail "dossierd -n: $out"
 assert_contains "$out" "the state database $T/state.db (phone numbers and messages) is open to every user"

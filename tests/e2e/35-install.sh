@@ -57,7 +57,7 @@ mkdir -p "$T/dummy/sms/1" "$T/dummy/sms/2" "$T/dummy/sms/3" "$T/dummy/sms/4" "$T
 sed -e "s|\"/var/lib/dossierd/records.db\"|\"$T/records.db\"|" \
     -e "s|\"/var/lib/dossierd/state.db\"|\"$T/state.db\"|" \
     -e "s|device = \"/dev/serial/[^\"]*\"|device = \"$T/dummy\"|" \
-    -e 's|connection = "at115200"|connection = "none"|' \
+    -e 's|connection = "at";|connection = "none";|' \
     -e 's|model = "at"|model = "dummy"|' \
     -e 's|poll_interval = 30;|poll_interval = 1;|' \
     "$D$DZ_CONFDIR/dossierd.conf" > "$T/d.conf"
@@ -65,8 +65,11 @@ for k in "$T/records.db" "$T/state.db" "device = \"$T/dummy\"" 'connection = "no
     'model = "dummy"' 'poll_interval = 1;'; do
 	grep -qF "$k" "$T/d.conf" || fail "adapting the sample config: no $k (sample changed?)"
 done
-out=$("$DOSSIERD" -n -c "$T/d.conf" 2>&1) || fail "installed dossierd -n: $out"
+out=$("$DOSSIERD" -n -c "$T/d.conf" 2>"$T/n.err") || fail "installed dossierd -n: $out $(cat "$T/n.err")"
 [ "$out" = "configuration OK" ] || fail "installed dossierd -n: $out"
+# The check never creates the state database (run as root it would be root's).
+[ ! -e "$T/state.db" ] || fail "dossierd -n created the state database"
+grep -q "does not exist yet: dossierd creates it when it starts" "$T/n.err" || fail "no note on the missing state database: $(cat "$T/n.err")"
 
 # Staff inject while the daemon runs as user dossierd: the part must be
 # readable by another user (mkstemp's 0600 was not).

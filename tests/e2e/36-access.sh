@@ -10,6 +10,9 @@ make_records 20
 write_conf
 CODE=000.00.12.H39-240824-0001
 "$DOSSIERD" -n -c "$T/d.conf" >/dev/null 2>&1 || fail "dossierd -n"
+# The daemon creates the state database.
+start_daemon
+stop_daemon
 
 if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null || fail "setpriv is required (Debian package util-linux)"
