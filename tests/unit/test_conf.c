@@ -441,7 +441,7 @@ test_sample(void)
 	CHECK_INT(c.nmodems, 1);
 	CHECK_STR(c.modems[0].name, "modem1");
 	CHECK_STR(c.modems[0].device, "/dev/serial/by-id/usb-HUAWEI_Mobile-if00-port0");
-	CHECK_STR(c.modems[0].connection, "at115200");
+	CHECK_STR(c.modems[0].connection, "at");
 	CHECK_STR(c.modems[0].model, "at");
 	CHECK(c.modems[0].pin == NULL);
 	CHECK_INT(c.records.naudiences, 3);	/* waiting, open, missing_papers */
