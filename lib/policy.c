@@ -10,12 +10,13 @@
 int
 policy_backoff(int attempts, int initial, int max)
 {
-	long d = initial;
+	int d = initial;
 	int i;
 
+	/* Stop doubling at max: long is no wider than int on 32-bit ARM. */
 	for (i = 1; i < attempts && d < max; i++)
-		d *= 2;
-	return d > max ? max : (int)d;
+		d = d > max / 2 ? max : d * 2;
+	return d > max ? max : d;
 }
 
 bool
@@ -126,7 +127,8 @@ policy_day_iso(long z, char *out, size_t outsz)
 void
 policy_iso_minus(const char *iso, long seconds, char *out, size_t outsz)
 {
-	long day, t;
+	long day;
+	long long t;	/* seconds since 1970 pass 2^31 in 2038 */
 	int h = 0, m = 0, sec = 0;
 	char sep = 'T', date[16];
 
@@ -141,11 +143,11 @@ policy_iso_minus(const char *iso, long seconds, char *out, size_t outsz)
 			return;
 		}
 	}
-	t = day * 86400 + h * 3600 + m * 60 + sec - seconds;
-	day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-	t -= day * 86400;
+	t = day * 86400LL + h * 3600 + m * 60 + sec - seconds;
+	day = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+	t -= day * 86400LL;
 	policy_day_iso(day, date, sizeof(date));
-	snprintf(out, outsz, "%s%c%02ld:%02ld:%02ld", date, sep, t / 3600,
+	snprintf(out, outsz, "%s%c%02lld:%02lld:%02lld", date, sep, t / 3600,
 	    t / 60 % 60, t % 60);
 }
 

@@ -124,6 +124,24 @@ static const struct {
 	{ "2100-12-31", 47846, "31/12/2100" },
 };
 
+/* policy_iso_minus: the notices' rescan margin, across midnight and 2038. */
+static const struct {
+	const char	*iso;
+	long		 seconds;
+	const char	*want;
+} minus[] = {
+	{ "2024-08-27T16:00:00", 600, "2024-08-27T15:50:00" },
+	{ "2024-08-27 00:05:00", 600, "2024-08-26 23:55:00" },
+	{ "2024-08-27", 60, "2024-08-26T23:59:00" },
+	{ "2024-03-01T00:00:00", 1, "2024-02-29T23:59:59" },
+	{ "1970-01-01T00:00:00", 1, "1969-12-31T23:59:59" },
+	{ "2038-01-19T03:14:08", 1, "2038-01-19T03:14:07" },	/* 2^31 s */
+	{ "2040-01-01T00:05:00", 600, "2039-12-31T23:55:00" },
+	{ "2100-03-01T00:00:00", 86400, "2100-02-28T00:00:00" },
+	{ "2024-08-27T16:00:00", -3600, "2024-08-27T17:00:00" },
+	{ "garbage", 600, "garbage" },
+};
+
 /* Not calendar dates, or not dates at all. */
 static const char *const bad_days[] = {
 	"",
@@ -282,6 +300,19 @@ test_format_day(void)
 	CHECK_STR(out, "27/08");
 }
 
+static void
+test_iso_minus(void)
+{
+	char out[32];
+	size_t i;
+
+	for (i = 0; i < nitems(minus); i++) {
+		policy_iso_minus(minus[i].iso, minus[i].seconds, out,
+		    sizeof(out));
+		CHECK_STR(out, minus[i].want);
+	}
+}
+
 /* policy_tm_day agrees with parse_day and with the C library's calendar. */
 static void
 test_tm_day(void)
@@ -349,5 +380,6 @@ main(void)
 	test_parse_day();
 	test_format_day();
 	test_tm_day();
+	test_iso_minus();
 	CHECK_DONE();
 }
