@@ -5,7 +5,8 @@
 # how many, default 200000, 20000 for fuzz_inbound). One line per target;
 # non-zero exit if any target fails, is not built or has no seeds. The
 # targets are found from tests/fuzz/fuzz_*.c, so a new one cannot be left
-# out here.
+# out here. FUZZ_EXEC, if set, runs each target (tests/cross-armhf.sh sets
+# it to qemu-arm for the armhf build).
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 err=$(mktemp "${TMPDIR:-/tmp}/dz-fuzz-err.XXXXXX") || exit 99
@@ -27,8 +28,8 @@ for src in "$top_srcdir"/tests/fuzz/fuzz_*.c; do
 	elif [ "$n" -eq 0 ]; then
 		echo "FAIL $name: no seed files in $corpus"
 		status=1
-	elif out=$(env ${rounds:+FUZZ_ROUNDS=$rounds} "$bin" "$corpus"/* \
-	    2>"$err"); then
+	elif out=$(env ${rounds:+FUZZ_ROUNDS=$rounds} ${FUZZ_EXEC:-} "$bin" \
+	    "$corpus"/* 2>"$err"); then
 		# The driver sums up on stdout; libFuzzer runs each file once.
 		echo "PASS $name: $n seed files, $(printf '%s\n' \
 		    "${out:-each run once (libFuzzer build)}" | tail -n 1)"
