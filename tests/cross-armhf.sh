@@ -17,6 +17,16 @@ host=arm-linux-gnueabihf
 B=${CROSS_BUILDDIR:-$top/build-armhf}
 qemu="qemu-arm -L /usr/$host"
 start=$(date +%s)
+last=$start
+laps=""
+
+# Seconds since the previous lap, for the summary line.
+lap()
+{
+	now=$(date +%s)
+	laps="$laps${laps:+, }$1 $((now - last))"
+	last=$now
+}
 
 die()
 {
@@ -105,6 +115,7 @@ for t in $host-gcc $host-strip $host-pkg-config qemu-arm file autoreconf autopoi
 done
 $host-pkg-config --exists sqlite3 libconfig ||
     die "$host-pkg-config finds no sqlite3.pc or libconfig.pc for armhf"
+lap install
 
 # Bootstrap, configure once, build; a re-run reuses build-armhf/.
 if [ ! -f "$top/configure" ]; then
@@ -129,6 +140,7 @@ echo "make -j2 (in $B)"
 }
 file "$B/daemon/dossierd" | grep -q 'ELF 32-bit LSB.*ARM' ||
     die "daemon/dossierd is not a 32-bit ARM executable: $(file "$B/daemon/dossierd")"
+lap build
 
 # The unit tests under qemu-arm, with make check's environment
 # (AM_TESTS_ENVIRONMENT in Makefile.am), from the top of the build tree.
@@ -160,6 +172,7 @@ for src in "$top"/tests/unit/test_*.c; do
 	fi
 done
 echo "unit tests: $pass passed, $failed failed (of $units)"
+lap "unit tests"
 
 echo "== fuzz replays under $qemu"
 fuzzlog=$B/tests/fuzz/run-all.qemu.log
@@ -172,6 +185,7 @@ fpass=$(grep -c '^PASS' "$fuzzlog")
 ffail=$(grep -c '^FAIL' "$fuzzlog")
 [ "$fpass" -eq 0 ] && ffail=$((ffail + 1))
 echo "fuzz replays: $fpass passed, $ffail failed"
+lap "fuzz replays"
 
 # The binaries start on ARM: version and a config check of the sample config.
 echo "== smoke"
@@ -192,6 +206,6 @@ done
 end=$(date +%s)
 pass=$((pass + fpass))
 failed=$((failed + ffail))
-echo "wall time: $((end - start)) s"
+echo "wall time: $((end - start)) s ($laps)"
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
