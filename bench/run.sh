@@ -6,9 +6,15 @@
 #   1. CPU instructions per handled query (callgrind, lib/ only), records
 #      table at 10,000 and at 1,000,000 rows, found and not-found codes.
 #   2. Instructions per idle ready-scan poll at 10,000 and 1,000,000 rows.
-#   3. End-to-end throughput and latency of dossierd on Gammu's dummy modem.
-#   4. Resident memory over a longer run (queries and ready notices).
-#   5. The same workload through gammu-smsd with a RunOnReceive script.
+#      ... and per poll with 100 dossiers changed before each poll.
+#   3. bench/suite.sh: the workloads of issue #15 over the fake AT modem
+#      (tests/fakemodem) through libgammu's AT driver: whole-process
+#      instructions per answered query (callgrind, two bursts), latency
+#      +CMTI -> AT+CMGS, idle cost, memory through a burst (and over many
+#      messages on the dummy modem), and the peers smstools3 and gammu-smsd
+#      on the same fake modem and the same records database.
+#   4. Broadcast enqueue of 50,000 recipients (dossierctl, /usr/bin/time -v).
+#   5. bench/report.py: one table, targets met/missed, into bench/results.md.
 #
 # CPU cost is counted in instructions (valgrind --tool=callgrind), as the
 # difference of two runs that differ only in the number of operations, so
@@ -19,10 +25,8 @@
 # Environment: top_srcdir, top_builddir (make bench sets them; by hand they
 # default to this script's ../ and ../build-plain or ../), CC, KEEP=1 keeps
 # the work directory, BENCH_BIG (rows of the big records table, 1000000),
-# BENCH_E2E (queries in section 3, 300), BENCH_LONG (queries in section 4,
-# 2000), BENCH_NOTICES (ready notices in section 4, 1000), BENCH_SMSD=0
-# skips section 5, BENCH_SMSD_SLOW (queries through gammu-smsd with its
-# default LoopSleep, 30).
+# BENCH_QUICK=1 (smaller bursts and idle periods in bench/suite.sh).
+# Needs valgrind, sqlite3, python3, smstools (smsd) and gammu-smsd.
 set -u
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
@@ -218,367 +222,61 @@ top_lib() {
 
 section_scan() {
 	echo
-	echo "== 2. Ready-scan idle poll (notices_scan with nothing new since the watermark)"
-	echo "   callgrind totals of M=10 and M=110 idle polls after the first (backfill) poll;"
-	echo "   marginal = (Ir(110) - Ir(10)) / 100. Each idle poll re-reads the rows changed"
-	echo "   within RESCAN_MARGIN (600 s) of the watermark: here exactly 1 at every size."
-	printf '   %-16s %14s %14s %10s %13s %12s\n' "records" "Ir(M=10)" "Ir(M=110)" "Ir/poll" \
-	    "rows re-read" "native us/p"
+	echo "== 2. Ready-scan poll (notices_scan), idle and with 100 changes before each poll"
+	echo "   idle: callgrind totals of M=10 and M=110 polls after the first (backfill) poll,"
+	echo "   marginal = (Ir(110) - Ir(10)) / 100; changes: M=5 and M=25, each poll after 100"
+	echo "   dossiers turned ready (the update not counted), marginal = (Ir(25) - Ir(5)) / 20."
+	printf '   %-16s %8s %14s %14s %10s %13s\n' "records" "changes" "Ir(small M)" "Ir(big M)" "Ir/poll" \
+	    "rows read"
+	: > "$RES/scan.txt"
 	for _db in small big; do
 		if [ $_db = small ]; then _rows=$SMALL; else _rows=$BIG; fi
-		_a=$(cg_ir "$W/bench_scan" "$W/records-$_db.db" 10) || return 1
-		_b=$(cg_ir "$W/bench_scan" "$W/records-$_db.db" 110) || return 1
-		[ $_db = big ] && cp "$W/cg.out" "$W/cg-scan.out"
-		_rr=$(awk '{ for (i = 1; i < NF; i++) if ($i == "rows_per_idle_poll") print $(i + 1) }' \
-		    "$W/cg.stdout")
-		_us=$("$W/bench_scan" "$W/records-$_db.db" 110 |
-		    awk '{ for (i = 1; i < NF; i++) if ($i == "loop_us") printf "%.0f", $(i + 1) / 110 }')
-		printf '   %-16s %14s %14s %10s %13s %12s\n' "$(th "$_rows") rows" "$(th "$_a")" \
-		    "$(th "$_b")" "$(th "$(marginal "$_a" "$_b" 100)")" "$_rr" "$_us"
+		for _ch in 0 100; do
+			if [ $_ch = 0 ]; then _m1=10 _m2=110; else _m1=5 _m2=25; fi
+			cp "$W/records-$_db.db" "$W/scan.db"
+			_a=$(cg_ir "$W/bench_scan" "$W/scan.db" $_m1 $_ch) || return 1
+			cp "$W/records-$_db.db" "$W/scan.db"
+			_b=$(cg_ir "$W/bench_scan" "$W/scan.db" $_m2 $_ch) || return 1
+			[ $_db = big ] && [ $_ch = 0 ] && cp "$W/cg.out" "$W/cg-scan.out"
+			_rr=$(awk '{ for (i = 1; i < NF; i++) if ($i == "rows_per_idle_poll") print $(i + 1) }' \
+			    "$W/cg.stdout")
+			_per=$(marginal "$_a" "$_b" $(( _m2 - _m1 )))
+			echo "$_rows $_ch $_per $_rr" >> "$RES/scan.txt"
+			printf '   %-16s %8s %14s %14s %10s %13s\n' "$(th "$_rows") rows" "$_ch" "$(th "$_a")" \
+			    "$(th "$_b")" "$(th "$_per")" "$_rr"
+		done
 	done
+	rm -f "$W/scan.db"
 	echo "   Where an idle poll's instructions go (inclusive, Ir / 110 from the M=110 profile"
 	echo "   at $(th "$BIG") rows, whose set-up is about a third of the run):"
 	top_lib "$W/cg-scan.out" 110 6
 }
 
-# ---------------------------------------------------------------- daemon
-# write_dconf DIR: a config on Gammu's dummy modem in DIR/dummy.
-write_dconf() {
-	mkdir -p "$1/dummy/sms/1" "$1/dummy/sms/2" "$1/dummy/sms/3" "$1/dummy/sms/4" \
-	    "$1/dummy/sms/5"
-	cat > "$1/d.conf" <<CONF
-modems = ( { name = "dummy"; device = "$1/dummy"; connection = "none"; model = "dummy"; poll_interval = 1; } );
-records = { path = "$1/records.db"; };
-state = { path = "$1/state.db"; };
-sms = { per_minute = 6000; };
-limits = { lookups_per_day = 10000; misses_per_hour = 10000; replies_per_number_per_day = 10000; };
-notices = { window = "00:00-00:00"; poll_interval = 1; per_number_per_day = 100; };
+section_broadcast() {
+	echo
+	echo "== 4. Broadcast enqueue: dossierctl broadcast --numbers FILE (50,000 numbers) --yes"
+	mkdir -p "$W/bc"
+	cat > "$W/bc/d.conf" <<CONF
+modems = ( { device = "$W/bc/modem"; } );
+records = { path = "$W/records-small.db"; };
+state = { path = "$W/bc/state.db"; };
 CONF
-}
-
-# start_stamped DIR LOG CMD...: run CMD in the background with its stderr
-# through a FIFO to a line-timestamper (epoch seconds, ms) writing DIR/LOG;
-# sets BGPID to CMD's pid and STAMP_PID to the timestamper's.
-start_stamped() {
-	_d=$1; _log=$2; shift 2
-	rm -f "$_d/$_log.fifo"
-	: > "$_d/$_log"
-	mkfifo "$_d/$_log.fifo" || return 1
-	perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.3f %s", time, $_' \
-	    < "$_d/$_log.fifo" > "$_d/$_log" &
-	STAMP_PID=$!
-	"$@" > /dev/null 2> "$_d/$_log.fifo" &
-	BGPID=$!
-}
-
-stop_bg() {	# stop_bg PID
-	kill -TERM "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	[ -n "$STAMP_PID" ] && wait "$STAMP_PID" 2>/dev/null
-	STAMP_PID=""
-}
-
-start_dossierd() {
-	start_stamped "$1" dossierd.log "$DOSSIERD" -f -c "$1/d.conf" || return 1
-	DPID=$BGPID
-	if ! wait_for 30 "grep -q 'connected' '$1/dossierd.log'"; then
-		echo "bench: dossierd did not connect to the dummy modem:" >&2
-		tail -20 "$1/dossierd.log" >&2
-		return 1
-	fi
-}
-
-dq() { sqlite3 -batch "$1/state.db" "$2" 2>/dev/null; }
-
-# inject_all DIR CONF FIRST N: N lookups of distinct existing codes (rowid
-# FIRST.. of DIR/records.db) from distinct numbers +8491N..., one dossierctl
-# process each; appends "number,epoch_s" to DIR/inject.csv.
-inject_all() {
-	sqlite3 -batch "$1/records.db" \
-	    "SELECT rowid, code FROM dossiers WHERE rowid >= $3 ORDER BY rowid LIMIT $4" |
-	while IFS='|' read -r _id _code; do
-		_num=$(printf '+8491%07d' "$_id")
-		"$DOSSIERCTL" -c "$2" inject "$_num" "HS $_code" >/dev/null ||
-		    { echo "bench: inject failed" >&2; return 1; }
-		echo "$_num,$(now_s)" >> "$1/inject.csv"
-	done
-}
-
-# pct DB TABLE COLUMN P: the P-th percentile (nearest rank) of a column.
-pct() {
-	sqlite3 -batch "$1" "SELECT $3 FROM $2 ORDER BY $3 LIMIT 1 OFFSET
-	    (SELECT max(0, (count(*) * $4 + 99) / 100 - 1) FROM $2)"
-}
-
-section_e2e() {
-	_d=$W/e2e
-	mkdir -p "$_d"
-	cp "$W/records-small.db" "$_d/records.db"
-	write_dconf "$_d"
-	echo
-	echo "== 3. End to end: dossierd on Gammu's dummy modem, $E2E_N lookups injected while running"
-	echo "   (sms.per_minute = 6000, i.e. one send per 10 ms; modem poll_interval = 1 s;"
-	echo "   records: $(th $SMALL) rows; every SMS a distinct code from a distinct number)"
-	start_dossierd "$_d" || return 1
-	sleep 2
-	_rss0=$(vmrss $DPID)
-	_split0=$(rss_split $DPID)
-	_icpu0=$(cpu_s $DPID)
-	sleep 5
-	_idle=$(calc '%.2f' "$(cpu_s $DPID) - $_icpu0")
-	_cpu0=$(cpu_s $DPID)
-	: > "$_d/inject.csv"
-	_t0=$(now_ms)
-	inject_all "$_d" "$_d/d.conf" 1 "$E2E_N" || return 1
-	_t1=$(now_ms)
-	wait_for 120 "[ \"\$(dq '$_d' \"SELECT count(*) FROM outbox WHERE lane = 0 AND state = 'sent'\")\" -ge $E2E_N ]" ||
-	    { echo "bench: not all replies were sent; see $_d/dossierd.log" >&2; KEEP=1; return 1; }
-	_cpu1=$(cpu_s $DPID)
-	_hwm=$(vmhwm $DPID)
-	_rss1=$(vmrss $DPID)
-	_split1=$(rss_split $DPID)
-	stop_bg $DPID
-	DPID=""
-	e2e_report "$_d" "$_t0" "$_t1" "$E2E_N"
-	echo "   dossierd CPU: $(calc '%.2f' "$_cpu1 - $_cpu0") s during the run, $_idle s in 5 s idle before it (the dummy"
-	echo "   phone's inbox poll, ~92 M instructions, once a second, is most of both: 5 folders x 10,000 file names)"
-	echo "   dossierd memory: peak (VmHWM) $_hwm kB; VmRSS $_rss0 kB idle before ($_split0),"
-	echo "   $_rss1 kB after ($_split1)"
-	_n=$(sqlite3 -batch "$_d/an.db" "SELECT count(*) FROM lat")
-	_last=$(sqlite3 -batch "$_d/an.db" "SELECT max(t) FROM sent")
-	_wall=$(awk -v a="$_t0" -v b="$_last" 'BEGIN { printf "%.3f", b - a / 1000 }')
-	DZ_ROW=$(printf '%-24s %6s %9s %9s %9s %9s %9s %9s %9s' "dossierd" "$_n" "$_wall" \
-	    "$(calc '%.1f' "$_n / $_wall")" "$(pct "$_d/an.db" lat ms 50 | cut -d. -f1)" \
-	    "$(pct "$_d/an.db" lat ms 95 | cut -d. -f1)" "$(calc '%.2f' "$_cpu1 - $_cpu0")" "$_idle" "$_hwm")
-}
-
-# e2e_report DIR T0_MS T1_MS N: throughput and latency of the replies.
-e2e_report() {
-	sed -n 's/^\([0-9.]*\) .* outbox: #\([0-9]*\): sent to .*(reply, .*/\2,\1/p' \
-	    "$1/dossierd.log" > "$1/sent.csv"
-	rm -f "$1/an.db"
-	sqlite3 -batch "$1/an.db" <<SQL
-CREATE TABLE inj (number TEXT, t REAL);
-CREATE TABLE sent (id INTEGER, t REAL);
-.mode csv
-.import $1/inject.csv inj
-.import $1/sent.csv sent
-ATTACH '$1/state.db' AS s;
-CREATE TABLE lat AS SELECT o.id, o.sent_at - i.received_at AS db_s,
-    (sent.t - inj.t) * 1000 AS ms
-  FROM s.outbox o JOIN s.inbox i ON i.id = o.inbox_id
-  JOIN sent ON sent.id = o.id JOIN inj ON inj.number = o.number
-  WHERE o.lane = 0 AND o.state = 'sent';
-SQL
-	_n=$(sqlite3 -batch "$1/an.db" "SELECT count(*) FROM lat")
-	_last=$(sqlite3 -batch "$1/an.db" "SELECT max(t) FROM sent")
-	_wall=$(awk -v a="$2" -v b="$_last" 'BEGIN { printf "%.3f", b - a / 1000 }')
-	echo "   injected $4 SMS in $(ms_diff "$2" "$3") s ($(calc '%.0f' "$4 / ($3 - $2) * 1000") SMS/s, one dossierctl process each)"
-	echo "   replies sent: $_n; first inject -> last reply sent: $_wall s = $(calc '%.1f' "$_n / $_wall") replies/s"
-	_burst=$(sqlite3 -batch "$1/an.db" "SELECT printf('%.3f s = %.1f replies/s', max(t) - min(t),
-	    (count(*) - 1) / (max(t) - min(t))) FROM sent")
-	echo "   first reply sent -> last: $_burst (ceiling of sms.per_minute 6000: 100/s)"
-	echo "   latency, inject -> sent (ms, from timestamped log; includes waiting for the 1 s modem poll):"
-	echo "     median $(pct "$1/an.db" lat ms 50 | cut -d. -f1), p95 $(pct "$1/an.db" lat ms 95 | cut -d. -f1), max $(sqlite3 -batch "$1/an.db" 'SELECT CAST(max(ms) AS INTEGER) FROM lat')"
-	echo "   latency, inbox received_at -> outbox sent_at (state DB, whole seconds):"
-	echo "     median $(pct "$1/an.db" lat db_s 50) s, p95 $(pct "$1/an.db" lat db_s 95) s, max $(sqlite3 -batch "$1/an.db" 'SELECT max(db_s) FROM lat') s"
-}
-
-section_long() {
-	_d=$W/long
-	mkdir -p "$_d"
-	cp "$W/records-small.db" "$_d/records.db"
-	write_dconf "$_d"
-	_total=$(( LONG_N + NOTICES_N ))
-	echo
-	echo "== 4. Memory over a longer run: $LONG_N lookups + $NOTICES_N ready notices through dossierd"
-	start_dossierd "$_d" || return 1
-	sleep 2
-	_t0=$(now_ms)
-	printf '   %-28s %10s %10s %10s %8s\n' "point" "VmRSS kB" "RssAnon kB" "VmHWM kB" "CPU s"
-	printf '   %-28s %10s %10s %10s %8s\n' "connected, idle" "$(vmrss $DPID)" "$(rss_anon $DPID)" \
-	    "$(vmhwm $DPID)" "$(cpu_s $DPID)"
-	: > "$_d/inject.csv"
-	# Half the lookups, then 1,000 dossiers turn ready (the records software's
-	# write), then the other half, all while the daemon answers and sends.
-	_half=$(( LONG_N / 2 ))
-	inject_all "$_d" "$_d/d.conf" 1 $_half || return 1
-	sqlite3 -batch "$_d/records.db" "UPDATE dossiers SET status = 9,
-	    finished_at = date('now', 'localtime'), returned_at = NULL, notify_sms = 1,
-	    phone = printf('0914%06d', rowid),
-	    updated_at = strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')
-	    WHERE rowid > $LONG_N AND rowid <= $(( LONG_N + NOTICES_N ))" ||
-	    { echo "bench: records update failed" >&2; return 1; }
-	inject_all "$_d" "$_d/d.conf" $(( _half + 1 )) $(( LONG_N - _half )) || return 1
-	_next=500
-	_end=$(( $(date +%s) + 300 ))
-	while :; do
-		_sent=$(dq "$_d" "SELECT count(*) FROM outbox WHERE state = 'sent'")
-		_sent=${_sent:-0}
-		while [ "$_sent" -ge $_next ] && [ $_next -le $_total ]; do
-			printf '   %-28s %10s %10s %10s %8s\n' "$(th $_next) messages sent" "$(vmrss $DPID)" \
-			    "$(rss_anon $DPID)" "$(vmhwm $DPID)" "$(cpu_s $DPID)"
-			_next=$(( _next + 500 ))
-		done
-		[ "$_sent" -ge $_total ] && break
-		if [ "$(date +%s)" -ge $_end ]; then
-			echo "bench: only $_sent of $_total messages sent; see $_d/dossierd.log" >&2
-			KEEP=1
-			return 1
-		fi
-		sleep 0.2
-	done
-	_t1=$(now_ms)
-	sleep 5
-	printf '   %-28s %10s %10s %10s %8s\n' "all sent, 5 s idle" "$(vmrss $DPID)" "$(rss_anon $DPID)" \
-	    "$(vmhwm $DPID)" "$(cpu_s $DPID)"
-	echo "   $_total messages ($(dq "$_d" "SELECT count(*) FROM outbox WHERE lane = 2 AND state = 'sent'") notices) sent in $(ms_diff "$_t0" "$_t1") s from the first inject;"
-	echo "   state DB $(( $(stat -c %s "$_d/state.db") / 1024 )) kB + WAL $(( $(stat -c %s "$_d/state.db-wal" 2>/dev/null || echo 0) / 1024 )) kB"
-	stop_bg $DPID
-	DPID=""
-}
-
-# ---------------------------------------------------------------- gammu-smsd
-# The naive alternative: gammu-smsd (files service) and a RunOnReceive shell
-# script that extracts the code, reads records.db with sqlite3 and queues the
-# answer with gammu-smsd-inject: no parsing of sloppy codes, no limits, no
-# privacy rules, no audit, no lanes; a lower bound of the work, not equal work.
-write_smsd() {	# write_smsd DIR LOOPSLEEP
-	mkdir -p "$1/phone/sms/1" "$1/phone/sms/2" "$1/phone/sms/3" "$1/phone/sms/4" \
-	    "$1/phone/sms/5" "$1/in" "$1/out" "$1/sent" "$1/err"
-	cat > "$1/onreceive.sh" <<EOF
-#!/bin/sh
-# RunOnReceive: look the dossier up, queue the answer.
-code=\$(printf '%s\n' "\$SMS_1_TEXT" |
-    sed -n 's/.*\([0-9]\{3\}\.[0-9][0-9]\.[0-9][0-9]\.[A-Z][0-9][0-9]-[0-9]\{6\}-[0-9]\{1,4\}\).*/\1/p')
-if [ -z "\$code" ]; then
-	reply="Chua dung cu phap. Vi du: HS 000.00.12.H39-240824-0001"
-else
-	row=\$(sqlite3 -readonly -batch '$1/records.db' \
-	    "SELECT status, due_at FROM dossiers WHERE code = '\$code'")
-	if [ -n "\$row" ]; then
-		reply="Ho so \$code: trang thai \${row%%|*}. Hen tra: \${row#*|}."
-	else
-		reply="Khong tim thay ho so \$code."
-	fi
-fi
-exec gammu-smsd-inject -c '$1/smsd.conf' TEXT "\$SMS_1_NUMBER" -text "\$reply" >/dev/null 2>&1
-EOF
-	cat > "$1/smsd.conf" <<EOF
-[gammu]
-device = $1/phone
-model = dummy
-connection = none
-
-[smsd]
-service = files
-logfile = stderr
-debuglevel = 0
-inboxpath = $1/in/
-outboxpath = $1/out/
-sentsmspath = $1/sent/
-errorsmspath = $1/err/
-RunOnReceive = sh $1/onreceive.sh
-CheckSecurity = 0
-CheckBattery = 0
-CheckSignal = 0
-CheckNetwork = 0
-StatusFrequency = 0
-ReceiveFrequency = 1
-CommTimeout = 1
-LoopSleep = $2
-EOF
-	# dossierctl inject only needs a config naming the dummy phone.
-	cat > "$1/inject.conf" <<EOF
-modems = ( { device = "$1/phone"; model = "dummy"; connection = "none"; } );
-records = { path = "$1/records.db"; };
-state = { path = "$1/inject-state.db"; };
-EOF
-}
-
-# smsd_run DIR LOOPSLEEP N: one gammu-smsd run; prints a table row.
-smsd_run() {
-	_d=$1
-	mkdir -p "$_d"
-	cp "$W/records-small.db" "$_d/records.db"
-	write_smsd "$_d" "$2"
-	start_stamped "$_d" smsd.log gammu-smsd -c "$_d/smsd.conf" || return 1
-	SPID=$BGPID
-	if ! wait_for 30 "grep -q 'Starting phone communication' '$_d/smsd.log'"; then
-		echo "bench: gammu-smsd did not start:" >&2
-		tail -20 "$_d/smsd.log" >&2
-		return 1
-	fi
-	sleep 2
-	_icpu0=$(cpu_s $SPID)
-	sleep 5
-	_idle=$(calc '%.2f' "$(cpu_s $SPID) - $_icpu0")
-	_cpu0=$(cpu_s $SPID)
-	: > "$_d/inject.csv"
-	_t0=$(now_ms)
-	inject_all "$_d" "$_d/inject.conf" 1 "$3" || return 1
-	_t1=$(now_ms)
-	wait_for $(( 60 + 3 * $3 )) "[ \$(ls '$_d/sent' | wc -l) -ge $3 ]" ||
-	    { echo "bench: gammu-smsd sent only $(ls "$_d/sent" | wc -l) of $3; see $_d/smsd.log" >&2; KEEP=1; return 1; }
-	_cpu1=$(cpu_s $SPID)
-	_hwm=$(vmhwm $SPID)
-	stop_bg $SPID
-	SPID=""
-	sed -n 's/^\([0-9.]*\) .* Transmitted .* to \(+[0-9]*\), .*/\2,\1/p' "$_d/smsd.log" > "$_d/sent.csv"
-	rm -f "$_d/an.db"
-	sqlite3 -batch "$_d/an.db" <<SQL
-CREATE TABLE inj (number TEXT, t REAL);
-CREATE TABLE sent (number TEXT, t REAL);
-.mode csv
-.import $_d/inject.csv inj
-.import $_d/sent.csv sent
-CREATE TABLE lat AS SELECT (sent.t - inj.t) * 1000 AS ms FROM sent JOIN inj USING (number);
-SQL
-	_n=$(sqlite3 -batch "$_d/an.db" "SELECT count(*) FROM lat")
-	_last=$(sqlite3 -batch "$_d/an.db" "SELECT max(t) FROM sent")
-	_wall=$(awk -v a="$_t0" -v b="$_last" 'BEGIN { printf "%.3f", b - a / 1000 }')
-	SMSD_ROW=$(printf '%-24s %6s %9s %9s %9s %9s %9s %9s %9s' "gammu-smsd LoopSleep=$2" "$_n" "$_wall" \
-	    "$(calc '%.1f' "$_n / $_wall")" "$(pct "$_d/an.db" lat ms 50 | cut -d. -f1)" \
-	    "$(pct "$_d/an.db" lat ms 95 | cut -d. -f1)" "$(calc '%.2f' "$_cpu1 - $_cpu0")" "$_idle" "$_hwm")
-}
-
-section_smsd() {
-	echo
-	echo "== 5. Side by side: the same lookups through gammu-smsd + RunOnReceive script"
-	if [ "${BENCH_SMSD:-1}" = 0 ]; then
-		echo "   skipped (BENCH_SMSD=0)"
-		return 0
-	fi
-	if ! command -v gammu-smsd >/dev/null 2>&1 || ! command -v gammu-smsd-inject >/dev/null 2>&1; then
-		echo "   skipped: gammu-smsd is not installed (Debian package gammu-smsd)"
-		return 0
-	fi
-	echo "   gammu-smsd $(gammu-smsd --version 2>/dev/null | sed -n '1s/[^0-9]*\([0-9][0-9.]*\).*/\1/p'), files service, dummy phone;"
-	echo "   RunOnReceive = sh script: sed extracts a well-formed code, sqlite3 reads records.db,"
-	echo "   gammu-smsd-inject queues the answer. It does much less than dossierd (no sloppy-code"
-	echo "   parsing, limits, privacy, audit, lanes, exactly-once): a floor, not equal work."
-	echo "   gammu-smsd sends one message per main-loop pass and sleeps LoopSleep s between passes:"
-	echo "   LoopSleep = 0 (fast, but the loop never sleeps: see the idle CPU column) on the full"
-	echo "   workload, the default LoopSleep = 1 on $SMSD_SLOW_N lookups."
-	echo "   CPU = user+sys of the daemon and its waited-for children during the run;"
-	echo "   idle CPU = the same over 5 s with nothing to do; latency inject -> sent."
-	echo "   The dossierd row is section 3's run."
-	smsd_run "$W/smsd0" 0 "$E2E_N" || return 1
-	_row0=$SMSD_ROW
-	smsd_run "$W/smsd1" 1 "$SMSD_SLOW_N" || return 1
-	_row1=$SMSD_ROW
-	printf '   %-24s %6s %9s %9s %9s %9s %9s %9s %9s\n' "" "SMS" "wall s" "SMS/s" "p50 ms" \
-	    "p95 ms" "CPU s" "idle 5s" "HWM kB"
-	echo "   $DZ_ROW"
-	echo "   $_row0"
-	echo "   $_row1"
-	echo "   (gammu-smsd's HWM is the daemon alone: each message also starts sh, sed, sqlite3 and"
-	echo "   gammu-smsd-inject processes)"
+	awk 'BEGIN { for (i = 0; i < 50000; i++) printf "09%08d\n", 10000000 + i * 13 }' > "$W/bc/numbers.txt"
+	/usr/bin/time -v "$DOSSIERCTL" -c "$W/bc/d.conf" broadcast --numbers "$W/bc/numbers.txt" \
+	    --text "Thong bao: UBND xa Hoa Tien nghi le ngay 2/9." --yes > "$W/bc/out.txt" 2> "$W/bc/time.txt" ||
+	    { cat "$W/bc/out.txt" "$W/bc/time.txt" >&2; return 1; }
+	awk -F': ' '/Elapsed/ { n = split($2, t, ":"); w = t[n] + (n > 1 ? 60 * t[n - 1] : 0) }
+	    /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 }
+	    END { printf "n=50000 wall=%.2f cpu=%.2f hwm=%d\n", w, u + s, m }' "$W/bc/time.txt" > "$RES/broadcast.txt"
+	sed 's/^/   /' "$RES/broadcast.txt"
 }
 
 # ---------------------------------------------------------------- main
 main() {
 	_start=$(date +%s)
+	RES=$W/res
+	mkdir -p "$RES"
+	UPTIME0=$(uptime | sed 's/.*load/load/')
 	echo "dossierd benchmarks, $(date '+%Y-%m-%d %H:%M:%S %Z')"
 	echo "machine: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1),"
 	echo "         $(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
@@ -595,16 +293,33 @@ main() {
 		echo "records: generated $(th "$BIG") dossiers (+4 recent) in $(( $(date +%s) - _t )) s," \
 		    "$(( $(stat -c %s "$W/records-big.db") / 1048576 )) MB"
 		build_benches || { echo "bench: cannot build the bench programs" >&2; return 1; }
+		for _t in smsd gammu-smsd gammu-smsd-inject; do
+			command -v $_t >/dev/null 2>&1 ||
+			    { echo "bench: $_t is required (apt-get install smstools gammu-smsd)" >&2; return 1; }
+		done
 		section_cpu || return 1
 		section_scan || return 1
 	else
 		echo
 		echo "== 1-2. skipped: valgrind is not installed (apt-get install valgrind)"
 	fi
+	echo
+	echo "== 3. bench/suite.sh: dossierd and the peers on fake AT modems (this is the long part)"
+	top_srcdir=$top_srcdir top_builddir=$top_builddir RES=$RES BIG=$W/records-big.db \
+	    sh "$here/suite.sh" || return 1
 	rm -f "$W/records-big.db"	# several hundred MB
-	section_e2e || return 1
-	section_long || return 1
-	section_smsd || return 1
+	section_broadcast || return 1
+	{
+		echo "# dossierd benchmark results"
+		echo
+		echo "Written by \`make bench\` (bench/run.sh$( [ "${BENCH_QUICK:-0}" = 1 ] && echo ', BENCH_QUICK=1')) on $(date '+%Y-%m-%d %H:%M %Z')."
+		echo
+		echo "- machine: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+		echo "- load: at start $UPTIME0; at the end $(uptime | sed 's/.*load/load/')"
+		echo "- versions: $("$DOSSIERD" -V 2>&1 | head -1), sqlite $(sqlite3 -batch :memory: 'SELECT sqlite_version()'), libgammu $(pkg-config --modversion gammu 2>/dev/null || echo '?'), $(valgrind --version), gammu-smsd $(gammu-smsd --version 2>/dev/null | sed -n '1s/[^0-9]*\([0-9][0-9.]*\).*/\1/p'), smstools3 $(dpkg-query -W -f='${Version}' smstools 2>/dev/null)"
+		echo "- configuration: records $(th "$BIG") generated dossiers; fake AT modem tests/fakemodem (connection dku2at, model at, SIM of 30 slots); see bench/suite.sh for each run"
+	} > "$RES/header.txt"
+	python3 "$here/report.py" "$RES" "$top_srcdir/bench/results.md" || return 1
 	echo
 	echo "total time of bench/run.sh: $(( $(date +%s) - _start )) s"
 }
