@@ -337,7 +337,16 @@ def codes(db, k):
     return out
 
 
+def on_term(signum, frame):
+    # Started in the background by sh, SIGINT is ignored: SIGTERM (and
+    # SIGINT when it is not) unwinds through the clean-up below.
+    raise SystemExit("at.py: signal %d: stopping" % signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_term)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, on_term)
     ap = argparse.ArgumentParser()
     ap.add_argument("--target", required=True, choices=sorted(WRITERS))
     ap.add_argument("--profile", required=True)

@@ -20,6 +20,8 @@ fi
 W=$RES/work
 mkdir -p "$W"
 PIDS=""
+# Interrupted: stop the runs (each stops its fake modem and gateway on SIGTERM).
+trap 'for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done; wait; exit 1' INT TERM
 run() {	# run NAME ARGS...: one at.py run in the background
 	_n=$1; shift
 	$AT --work "$W/$_n" --records "$BIG" --out "$RES/$_n.json" "$@" > "$RES/$_n.txt" 2>&1 &
@@ -45,7 +47,7 @@ run gs-cg-k2 --target gammu-smsd --profile stock --callgrind --queries $PK2 --id
 run gs-idle --target gammu-smsd --profile stock --callgrind --idle-before $IDLE
 run gs-lat --target gammu-smsd --profile stock --queries $PL --spacing 4 --idle-before 5 --timeout 900
 # dossierd on the dummy modem: memory over many handled messages.
-python3 "$here/dummy_long.py" "$W/dz-long" "$BIG" $NLONG "$RES/dz-long.json" > "$RES/dz-long.txt" 2>&1 &
+BENCH_LONG_DRAIN=${BENCH_LONG_DRAIN:-300} python3 "$here/dummy_long.py" "$W/dz-long" "$BIG" $NLONG "$RES/dz-long.json" > "$RES/dz-long.txt" 2>&1 &
 PIDS="$PIDS $!"
 for p in $PIDS; do wait "$p"; done
 # gammu-smsd at its fastest (LoopSleep 0: a busy loop that takes a core,
