@@ -9,6 +9,7 @@ usage: report.py RES OUT
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -75,9 +76,29 @@ def row(*cells):
 dz1, dz2 = load("dz-cg-k1"), load("dz-cg-k2")
 dz_q = marginal(dz1, dz2)
 split1 = split2 = None
+def split_sum(files):
+    """cgsplit.split over several dumps of one phase, added up."""
+    tot = None
+    for f in files:
+        r = cgsplit.split(f)
+        if tot is None:
+            tot = {k: (dict(v) if isinstance(v, list) else v) for k, v in r.items()}
+            continue
+        for k, v in r.items():
+            if isinstance(v, list):
+                for name, ir in v:
+                    tot[k][name] = tot[k].get(name, 0) + ir
+            else:
+                tot[k] += v
+    for k, v in tot.items():
+        if isinstance(v, dict):
+            tot[k] = sorted(v.items(), key=lambda x: -x[1])
+    return tot
+
+
 if cgfile(dz1, "burst") and cgfile(dz2, "burst"):
-    split1 = cgsplit.split(cgfile(dz1, "burst")[0])
-    split2 = cgsplit.split(cgfile(dz2, "burst")[0])
+    split1 = split_sum(cgfile(dz1, "burst"))
+    split2 = split_sum(cgfile(dz2, "burst"))
 dk = (dz2["queries"] - dz1["queries"]) if dz1 and dz2 else None
 dz_gammu = (split2["gammu"] - split1["gammu"]) / dk if split1 else None
 dz_own = (split2["own"] - split1["own"]) / dk if split1 else None
@@ -244,20 +265,33 @@ if split2 and dk:
     lines += ["  %12s  %s" % (th(ir), cgsplit.fmt(f)) for ir, f in own]
     lines.append("```")
     try:
-        ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", cgfile(dz2, "burst")[0]],
+        bf = cgfile(dz2, "burst")
+        per = dz2.get("last_burst_dump_replies", dz2["queries"]) if len(bf) > 1 else dz2["queries"]
+        ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", bf[-1]],
                              capture_output=True, text=True).stdout.splitlines()
-        body = [l for l in ann if l.strip() and l.strip()[0].isdigit() and "[" in l]
-        lines += ["", "callgrind_annotate --inclusive=yes, burst of %d (whole burst phase, Ir / %d):" % (
-            dz2["queries"], dz2["queries"]), "", "```"]
-        for l in body[:25]:
-            ir = float(l.split()[0].replace(",", ""))
-            fn = l.split(None, 1)[1].split("(")[0].strip() if "(" in l else l.split(None, 1)[1]
-            obj = l[l.rindex("[") + 1:l.rindex("]")] if "[" in l else ""
+        pat = re.compile(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?)(?:\s+\[(.*)\])?$")
+        lines += ["", "callgrind_annotate --inclusive=yes over the burst of %d, top 25 (Ir per reply, "
+                  "%d replies in that dump):" % (dz2["queries"], per), "", "```"]
+        n = 0
+        for l in ann:
+            m = pat.match(l)
+            if not m or "PROGRAM TOTALS" in l or m.group(3) is None:
+                continue
+            obj = m.group(3)
             tag = "libgammu" if "libGammu" in obj else os.path.basename(obj)
-            lines.append("  %12s  %-60s %s" % (th(ir / dz2["queries"]), fn[:60], tag))
+            lines.append("  %12s  %-58s %s" % (th(int(m.group(1).replace(",", "")) / float(per)),
+                                               m.group(2)[:58], tag))
+            n += 1
+            if n == 25:
+                break
         lines.append("```")
     except (OSError, ValueError):
         pass
+try:
+    with open(os.path.join(RES, "notes.md")) as fh:
+        lines += ["", fh.read().rstrip("\n")]
+except OSError:
+    pass
 text = "\n".join(lines) + "\n"
 sys.stdout.write(text)
 with open(OUT, "w") as fh:
