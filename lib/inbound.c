@@ -213,7 +213,8 @@ guessing_alarm(struct handling *j, struct dz_err *err)
 	};
 	int i, n, nnum, r;
 
-	if ((n = store_audit_misses(s, j->ctx->now - 3600, &nnum, err)) == -1)
+	/* Every lookup asks: the count by the minute; the numbers only to alert. */
+	if ((n = store_miss_count(s, j->ctx->now - 3600, err)) == -1)
 		return -1;
 	if (n < c->limits.global_misses_per_hour)
 		return 0;
@@ -225,6 +226,8 @@ guessing_alarm(struct handling *j, struct dz_err *err)
 		return 0;
 	snprintf(last, sizeof(last), "%lld", (long long)j->ctx->now);
 	if (store_meta_set(s, "alarm.guessing_at", last, err) == -1)
+		return -1;
+	if ((n = store_audit_misses(s, j->ctx->now - 3600, &nnum, err)) == -1)
 		return -1;
 	snprintf(misses, sizeof(misses), "%d", n);
 	snprintf(numbers, sizeof(numbers), "%d", nnum);

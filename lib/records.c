@@ -12,6 +12,7 @@
 #include "records.h"
 
 #define RECORDS_NSTMT	8
+#define RECORDS_CACHE_KB	"256"	/* page cache of the records database */
 
 struct records {
 	char	*path;
@@ -98,6 +99,12 @@ records_open(struct records *r, struct dz_err *err)
 		return -1;
 	}
 	sqlite3_busy_timeout(r->db, r->busy_ms);
+	/*
+	 * A lookup reads the few pages of one index path: a small cache keeps
+	 * the upper levels and does not grow with the database (1M dossiers).
+	 */
+	sqlite3_exec(r->db, "PRAGMA cache_size = -" RECORDS_CACHE_KB, NULL, NULL,
+	    NULL);
 	r->dev = sb.st_dev;
 	r->ino = sb.st_ino;
 	return 0;

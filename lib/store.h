@@ -405,7 +405,13 @@ int	store_audit_count(struct store *s, const char *number, unsigned mask,
 /* Misses (AUDIT_MISSES) of every number since `since`: count or -1; *numbers how many numbers made them. */
 int	store_audit_misses(struct store *s, time_t since, int *numbers,
 	    struct dz_err *err);
-/* Delete the audit rows older than `before`. Rows deleted or -1. */
+/*
+ * The same count of misses without the numbers, from counts by the minute
+ * (a constant cost, however many rows the hour holds): since is rounded
+ * down to its minute. Count or -1.
+ */
+int	store_miss_count(struct store *s, time_t since, struct dz_err *err);
+/* Delete the audit rows (and minute counts) older than `before`. Rows deleted or -1. */
 int	store_audit_prune(struct store *s, time_t before, struct dz_err *err);
 
 /* Which audit rows dossierctl audit lists: NULL / 0 fields match all. */

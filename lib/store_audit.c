@@ -11,6 +11,8 @@ store_audit_add(struct store *s, const char *number, const char *code,
 {
 	static const char sql[] = "INSERT INTO audit (at, number, code, outcome,"
 	    " owner) VALUES (?, ?, ?, ?, ?)";
+	static const char bump[] = "INSERT INTO miss_minutes (minute, n)"
+	    " VALUES (?1, 1) ON CONFLICT (minute) DO UPDATE SET n = n + 1";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
@@ -20,7 +22,15 @@ store_audit_add(struct store *s, const char *number, const char *code,
 	sqlite3_bind_text(st, 3, code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, store_audit_name(outcome), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, owner);
-	return store_run(s, st, "audit insert", err) < 0 ? -1 : 0;
+	if (store_run(s, st, "audit insert", err) < 0)
+		return -1;
+	if ((AUDIT_BIT(outcome) & AUDIT_MISSES) == 0)
+		return 0;
+	/* Misses of all numbers by the minute: the guessing alarm's count. */
+	if ((st = store_prep(s, bump, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now / 60);
+	return store_run(s, st, "miss count", err) < 0 ? -1 : 0;
 }
 
 int
@@ -63,15 +73,36 @@ store_audit_misses(struct store *s, time_t since, int *numbers,
 }
 
 int
-store_audit_prune(struct store *s, time_t before, struct dz_err *err)
+store_miss_count(struct store *s, time_t since, struct dz_err *err)
 {
-	static const char sql[] = "DELETE FROM audit WHERE at < ?";
+	static const char sql[] = "SELECT coalesce(sum(n), 0) FROM miss_minutes"
+	    " WHERE minute >= ?";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
 		return -1;
+	sqlite3_bind_int64(st, 1, since / 60);
+	return store_count(s, st, "miss count", err);
+}
+
+int
+store_audit_prune(struct store *s, time_t before, struct dz_err *err)
+{
+	static const char sql[] = "DELETE FROM audit WHERE at < ?";
+	static const char minutes[] = "DELETE FROM miss_minutes WHERE minute < ?";
+	sqlite3_stmt *st;
+	int n;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, before);
-	return store_run(s, st, "audit prune", err);
+	if ((n = store_run(s, st, "audit prune", err)) == -1)
+		return -1;
+	/* The minute counts only serve the last hour. */
+	if ((st = store_prep(s, minutes, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before / 60 > 0 ? before / 60 : 0);
+	return store_run(s, st, "miss count prune", err) == -1 ? -1 : n;
 }
 
 int

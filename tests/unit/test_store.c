@@ -715,6 +715,12 @@ test_audit(void)
 	CHECK_INT(store_audit_misses(s, 201, &n, &err), 2);
 	CHECK_INT(store_audit_misses(s, 10000, &n, &err), 0);
 	CHECK_INT(n, 0);
+	/* The same by the minute (200, 250 and 300 are minutes 3, 4 and 5). */
+	CHECK_INT(store_miss_count(s, 0, &err), 3);
+	CHECK_INT(store_miss_count(s, 240, &err), 2);
+	CHECK_INT(store_miss_count(s, 299, &err), 2);	/* minute 4 counts whole */
+	CHECK_INT(store_miss_count(s, 300, &err), 1);
+	CHECK_INT(store_miss_count(s, 360, &err), 0);
 
 	/* The listing: newest first, filtered, limited, the total of all that match. */
 	memset(&f, 0, sizeof(f));
@@ -745,7 +751,9 @@ test_audit(void)
 	/* Retention: rows before the cut are deleted, the others kept. */
 	CHECK_INT(store_audit_prune(s, 200, &err), 2);
 	CHECK_INT(query_int(s, "SELECT count(*) FROM audit"), 4);
-	CHECK_INT(store_audit_prune(s, 200, &err), 0);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM miss_minutes"), 3);
+	CHECK_INT(store_audit_prune(s, 250, &err), 1);
+	CHECK_INT(store_miss_count(s, 0, &err), 2);
 	store_close(s);
 	remove_db(path);
 }

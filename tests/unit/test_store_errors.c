@@ -236,6 +236,7 @@ test_corrupt(void)
 	/* store_audit.c */
 	FAILS(store_audit_count(s, A, AUDIT_LOOKUPS, 0, &err));
 	FAILS(store_audit_misses(s, 0, &nnum, &err));
+	FAILS(store_miss_count(s, 0, &err));
 	FAILS(store_audit_list(s, &af, audit_cb, &k, &nnum, &err));
 	FAILS(store_inbox_repeats(s, 0, A, 42, 0, &err));
 	FAILS(store_optout_get(s, A, &err));
