@@ -45,9 +45,10 @@ grep -q "dossierd: stopped" "$T/dossierd.log" || fail "no clean stop logged"
 # A configured PIN is never logged, even at debug level (the dummy SIM asks for none).
 write_conf "" "" 'templates = { help = "x"; };'
 sed -i 's/poll_interval = 1;/poll_interval = 1; pin = "4812";/' "$T/d.conf"
+c0=$(grep -c 'connected' "$T/dossierd.log")
 "$DOSSIERD" -f -v -v -c "$T/d.conf" >> "$T/dossierd.log" 2>&1 &
 DPID=$!
-wait_for 20 "grep -q 'connected' '$T/dossierd.log'" || fail "no connect with a PIN set"
+wait_for 20 "[ \"\$(grep -c 'connected' '$T/dossierd.log')\" -gt $c0 ]" || fail "no connect with a PIN set"
 stop_daemon
 grep -q 4812 "$T/dossierd.log" && fail "the PIN reached the log"
 echo "06-signals: ok"

@@ -11,6 +11,8 @@ empty_records
 start_fakemodem
 # per_minute 30: 2 s between sends, so the second drop falls between two sends.
 FAULT_SMS="per_minute = 30; retry_initial = 1; retry_max = 2; max_attempts = 20;"
+# step_timeout 12: the command the hang catches may be a poll, bounded like the send.
+FAULT_MODEM="poll_interval = 5; send_timeout = 15; status_interval = 10; step_timeout = 12;"
 write_fault_conf
 start_fault_daemon
 queue_send +84912120000 "Truoc khi rot"

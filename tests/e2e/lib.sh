@@ -77,10 +77,14 @@ ${3:-}
 CONF
 }
 
+# start_daemon: start dossierd and wait until it says its modem is connected
+# (in this run's lines: the log keeps the earlier runs of a test).
 start_daemon() {
+	_c=$(grep -c 'connected' "$T/dossierd.log" 2>/dev/null)
 	"$DOSSIERD" -f -c "$T/d.conf" >> "$T/dossierd.log" 2>&1 &
 	DPID=$!
-	wait_for 20 "grep -q 'connected' '$T/dossierd.log'" || fail "daemon did not connect to the dummy modem"
+	wait_for 20 "[ \"\$(grep -c 'connected' '$T/dossierd.log')\" -gt ${_c:-0} ]" ||
+	    fail "daemon did not connect to the dummy modem"
 }
 
 stop_daemon() {
