@@ -480,6 +480,7 @@ modem_close(struct modem *m)
 		GSM_FreeStateMachine(m->sm);
 		m->sm = NULL;
 	}
+	m->smsc_read = false;	/* another SIM may be in it next time */
 	m->fd = -1;
 	m->state = MODEM_DOWN;
 }
@@ -1007,14 +1008,20 @@ modem_send(struct modem *m, const struct out_msg *msg, bool ucs2,
 		snprintf(out->error, sizeof(out->error), "modem not ready");
 		return out->cls = MODEM_RESET;
 	}
-	memset(&smsc, 0, sizeof(smsc));
-	smsc.Location = 1;
-	if ((e = GSM_GetSMSC(m->sm, &smsc)) != ERR_NONE &&
-	    (out->cls = modem_classify(MODEM_OP_SMSC, e, 0)) != MODEM_OK) {
-		snprintf(out->error, sizeof(out->error), "reading SMSC: %s",
-		    GSM_ErrorString(e));
-		return out->cls;
+	/* The SMSC is the SIM's: read once per connection (an AT round trip). */
+	if (!m->smsc_read) {
+		memset(&m->smsc, 0, sizeof(m->smsc));
+		m->smsc.Location = 1;
+		if ((e = GSM_GetSMSC(m->sm, &m->smsc)) == ERR_NONE)
+			m->smsc_read = true;
+		else if ((out->cls = modem_classify(MODEM_OP_SMSC, e, 0)) !=
+		    MODEM_OK) {
+			snprintf(out->error, sizeof(out->error), "reading SMSC: %s",
+			    GSM_ErrorString(e));
+			return out->cls;
+		}
 	}
+	smsc = m->smsc;
 	if ((msms = calloc(1, sizeof(*msms))) == NULL) {
 		snprintf(out->error, sizeof(out->error), "out of memory");
 		return out->cls = MODEM_RETRY;

@@ -62,6 +62,8 @@ struct modem {
 	char			 pin[16];
 	char			 features[128];	/* Gammu phone features, comma separated */
 	GSM_StateMachine	*sm;
+	GSM_SMSC		 smsc;		/* read once per connection */
+	bool			 smsc_read;
 	enum modem_state	 state;
 	int			 backoff;	/* s, grows on failed opens */
 	int64_t			 retry_at;	/* monotonic ms of the next open */
