@@ -22,6 +22,10 @@ static void			(*volatile guard_fn)(void *, enum loop_guard_why);
 static void *volatile		 guard_arg;
 static int64_t			 guard_deadline;	/* monotonic ms */
 static int64_t			 guard_grace;	/* ms a stop may wait for the call */
+static int			(*watch_fd_of)(void *);	/* loop_watch */
+static void			(*watch_ready)(void *);
+static void			*watch_arg;
+static int			 watch_dead = -1;	/* hung up: ignored */
 
 /* Async-signal-safe (clock_gettime is). */
 static int64_t
@@ -264,12 +268,13 @@ loop_quitting(void)
 void
 loop_run(void (*on_reload)(void))
 {
-	struct pollfd pfd = { .events = POLLIN };
+	struct pollfd pfd[2] = { { .events = POLLIN }, { .events = POLLIN } };
 	struct timer *t;
 	int64_t wait;
 	char buf[64];
+	int nfd;
 
-	pfd.fd = wake_fd[0];
+	pfd[0].fd = wake_fd[0];
 	while (!want_quit) {
 		if (want_reload) {
 			want_reload = 0;
@@ -286,8 +291,36 @@ loop_run(void (*on_reload)(void))
 		wait = timers == NULL ? -1 : timers->due - loop_now();
 		if (wait > 60000)
 			wait = 60000;
-		if (poll(&pfd, 1, (int)wait) > 0)
+		pfd[1].fd = watch_fd_of != NULL ? watch_fd_of(watch_arg) : -1;
+		if (pfd[1].fd != watch_dead)
+			watch_dead = -1;
+		nfd = pfd[1].fd >= 0 && pfd[1].fd != watch_dead ? 2 : 1;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, (nfds_t)nfd, (int)wait) <= 0)
+			continue;
+		if (pfd[0].revents != 0)
 			while (read(wake_fd[0], buf, sizeof(buf)) > 0)
 				;
+		if (nfd == 2 && pfd[1].revents != 0) {
+			/* Hung up or failed: readable for ever; the reader finds out. */
+			if (pfd[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+				watch_dead = pfd[1].fd;
+			watch_ready(watch_arg);
+		}
 	}
+}
+
+bool
+loop_watching(void)
+{
+	return watch_fd_of != NULL;
+}
+
+void
+loop_watch(int (*fd_of)(void *), void (*ready)(void *), void *arg)
+{
+	watch_fd_of = fd_of;
+	watch_ready = ready;
+	watch_arg = arg;
+	watch_dead = -1;
 }

@@ -59,6 +59,16 @@ bool	loop_stop_forced(void);
  */
 int	loop_wait_readable(int fd, int64_t ms);
 
+/*
+ * While loop_run waits, also watch the descriptor fd_of(arg) returns at
+ * that moment (-1: none), and call ready(arg) when it is readable or hung
+ * up (a hung-up one is then ignored until fd_of returns another). One
+ * watch; NULL fd_of removes it.
+ */
+void	loop_watch(int (*fd_of)(void *), void (*ready)(void *), void *arg);
+/* Whether a watch is set. */
+bool	loop_watching(void);
+
 /* Stop loop_run after the current callback (like SIGTERM). */
 void	loop_quit(void);
 bool	loop_quitting(void);

@@ -17,6 +17,8 @@
 #include "worker.h"
 
 #define IDLE_MS		500	/* how often an idle modem looks for work */
+/* How often the pump reads the port anyway when the loop watches it. */
+#define PUMP_WATCHED_MS	5000
 #define LINK_MS		1000	/* a closed modem: probe, reconnect */
 #define USSD_POLL_MS	100	/* how soon to look for a USSD answer */
 #define BACKOFF_MIN	2
@@ -257,8 +259,26 @@ pump_cb(struct timer *t)
 				timer_arm(&w->poll, 0);
 		}
 	}
-	timer_arm(t, IDLE_MS);
+	timer_arm(t, w->watched && m->fd >= 0 ? PUMP_WATCHED_MS : IDLE_MS);
 	progress(w);
+}
+
+/* The port of a ready modem, for the loop to watch. */
+static int
+port_fd(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->m->state == MODEM_READY ? w->m->fd : -1;
+}
+
+/* Something came on the port (+CMTI, a report, +CUSD): pump it now. */
+static void
+port_ready(void *arg)
+{
+	struct worker *w = arg;
+
+	timer_arm(&w->pump, 0);
 }
 
 static void
@@ -615,4 +635,9 @@ worker_start(struct worker *w, struct worker_env *env, struct modem *m)
 	timer_arm(&w->link, 0);
 	if (env->runs_ussd)
 		timer_arm(&w->ussd, IDLE_MS);
+	/* One modem per process (a pool has a worker process each). */
+	if (!loop_watching()) {
+		loop_watch(port_fd, port_ready, w);
+		w->watched = true;
+	}
 }

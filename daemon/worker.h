@@ -37,6 +37,7 @@ struct worker {
 	struct timer		 send;		/* the queue, paced */
 	struct timer		 ussd;		/* requests and their answers */
 	long			 capped_day;	/* the day the daily cap was logged */
+	bool			 watched;	/* the loop wakes the pump on its port */
 };
 
 /* Start driving m (not yet open): its timers are armed. */
