@@ -108,11 +108,8 @@ def write_dossierd(a, w, link):
     return [os.path.join(BLD, "daemon", "dossierd"), "-f", "-c", conf]
 
 
-ONRECEIVE = r"""#!/bin/sh
-# RunOnReceive: look the dossier up in the records database, queue the answer.
-code=$(printf '%%s\n' "$SMS_1_TEXT" |
-    sed -n 's/.*\([0-9]\{3\}\.[0-9][0-9]\.[0-9][0-9]\.[A-Z][0-9][0-9]-[0-9]\{6\}-[0-9]\{1,4\}\).*/\1/p')
-if [ -z "$code" ]; then
+# The peers' scripts: the same lookup of $code into $reply, as dossierd does it.
+LOOKUP = r"""if [ -z "$code" ]; then
 	reply="Chua dung cu phap. Vi du: HS 000.00.12.H39-240824-0001"
 else
 	row=$(sqlite3 -readonly -batch '%(records)s' \
@@ -123,7 +120,14 @@ else
 		reply="Khong tim thay ho so $code."
 	fi
 fi
-gammu-smsd-inject -c '%(conf)s' TEXT "$SMS_1_NUMBER" -text "$reply" >/dev/null 2>&1
+"""
+
+
+ONRECEIVE = r"""#!/bin/sh
+# RunOnReceive: look the dossier up in the records database, queue the answer.
+code=$(printf '%%s\n' "$SMS_1_TEXT" |
+    sed -n 's/.*\([0-9]\{3\}\.[0-9][0-9]\.[0-9][0-9]\.[A-Z][0-9][0-9]-[0-9]\{6\}-[0-9]\{1,4\}\).*/\1/p')
+%(lookup)sgammu-smsd-inject -c '%(conf)s' TEXT "$SMS_1_NUMBER" -text "$reply" >/dev/null 2>&1
 """
 
 
@@ -133,7 +137,7 @@ def write_gammu_smsd(a, w, link):
     conf = os.path.join(w, "smsd.conf")
     script = os.path.join(w, "onreceive.sh")
     with open(script, "w") as fh:
-        fh.write(ONRECEIVE % {"records": a.records, "conf": conf})
+        fh.write(ONRECEIVE % {"lookup": LOOKUP % {"records": a.records}, "conf": conf})
     lines = ["[gammu]", "device = %s" % link, "connection = dku2at", "model = at", "",
              "[smsd]", "service = files", "logfile = %s/smsd.log" % w, "debuglevel = 1",
              "inboxpath = %s/in/" % w, "outboxpath = %s/out/" % w,
@@ -156,18 +160,7 @@ EVENTHANDLER = r"""#!/bin/sh
 from=$(sed -n 's/^From: //p' "$2" | head -1)
 code=$(sed '1,/^$/d' "$2" |
     sed -n 's/.*\([0-9]\{3\}\.[0-9][0-9]\.[0-9][0-9]\.[A-Z][0-9][0-9]-[0-9]\{6\}-[0-9]\{1,4\}\).*/\1/p')
-if [ -z "$code" ]; then
-	reply="Chua dung cu phap. Vi du: HS 000.00.12.H39-240824-0001"
-else
-	row=$(sqlite3 -readonly -batch '%(records)s' \
-	    "SELECT status, due_at FROM dossiers WHERE code = '$code'")
-	if [ -n "$row" ]; then
-		reply="Ho so $code: trang thai ${row%%%%|*}. Hen tra: ${row#*|}."
-	else
-		reply="Khong tim thay ho so $code."
-	fi
-fi
-tmp=$(mktemp '%(w)s/tmp/reply.XXXXXX')
+%(lookup)stmp=$(mktemp '%(w)s/tmp/reply.XXXXXX')
 printf 'To: %%s\n\n%%s\n' "$from" "$reply" > "$tmp"
 mv "$tmp" '%(w)s/outgoing/'
 """
@@ -179,7 +172,7 @@ def write_smsd(a, w, link):
     conf = os.path.join(w, "smsd.conf")
     script = os.path.join(w, "event.sh")
     with open(script, "w") as fh:
-        fh.write(EVENTHANDLER % {"records": a.records, "w": w})
+        fh.write(EVENTHANDLER % {"lookup": LOOKUP % {"records": a.records}, "w": w})
     os.chmod(script, 0o755)
     lines = ["devices = GSM1", "logfile = %s/smsd.log" % w, "loglevel = 5",
              "outgoing = %s/outgoing" % w, "checked = %s/checked" % w,
