@@ -41,6 +41,12 @@ const char	*ctl_state_word(enum out_state st);
 const char	*ctl_lane_word(enum lane l);
 /* What the status reports say of a sent message, in words ("" none asked). */
 const char	*ctl_delivery_word(enum delivery d);
+/* A stored name and the words staff read for it (N_ marked). */
+struct ctl_word {
+	const char	*en, *msg;
+};
+/* The translated words for key in w[0..n), or key itself if it has none. */
+const char	*ctl_word(const struct ctl_word *w, size_t n, const char *key);
 /* What came of an incoming message (the handling's outcome), in words. */
 const char	*ctl_outcome_word(const char *outcome);
 /* s in exactly cols display columns: cut with "…" or padded. */

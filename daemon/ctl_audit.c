@@ -78,7 +78,7 @@ parse_since(const char *s, time_t *t)
 static const char *
 audit_word(const char *outcome)
 {
-	static const struct { const char *en, *msg; } words[] = {
+	static const struct ctl_word words[] = {
 		{ "found", N_("found") },
 		{ "not_found", N_("no such code") },
 		{ "bad_date", N_("code with an impossible date") },
@@ -87,12 +87,8 @@ audit_word(const char *outcome)
 		{ "staff_denied", N_("staff command refused (PIN)") },
 		{ "loop", N_("same text again and again") },
 	};
-	size_t i;
 
-	for (i = 0; i < nitems(words); i++)
-		if (strcmp(outcome, words[i].en) == 0)
-			return _(words[i].msg);
-	return outcome;
+	return ctl_word(words, nitems(words), outcome);
 }
 
 struct audit_listing {

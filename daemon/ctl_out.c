@@ -98,7 +98,7 @@ ctl_lane_word(enum lane l)
 const char *
 ctl_outcome_word(const char *outcome)
 {
-	static const struct { const char *en, *msg; } words[] = {
+	static const struct ctl_word words[] = {
 		{ "answered", N_("answered") },
 		{ "pending", N_("not handled yet") },
 		{ "limited", N_("over the limit, told so") },
@@ -114,12 +114,19 @@ ctl_outcome_word(const char *outcome)
 		{ "sender never answered",
 		    N_("a short code or a sender name: never answered") },
 	};
+
+	return ctl_word(words, nitems(words), outcome);
+}
+
+const char *
+ctl_word(const struct ctl_word *w, size_t n, const char *key)
+{
 	size_t i;
 
-	for (i = 0; i < nitems(words); i++)
-		if (strcmp(outcome, words[i].en) == 0)
-			return _(words[i].msg);
-	return outcome;
+	for (i = 0; i < n; i++)
+		if (strcmp(key, w[i].en) == 0)
+			return _(w[i].msg);
+	return key;
 }
 
 /* The colour a state is shown in: green done, red failed, yellow waiting. */
