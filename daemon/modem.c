@@ -430,6 +430,13 @@ modem_open(struct modem *m)
 	/* As gammurc's defaults: -1 lets the AT driver pick +CNMI modes the modem offers. */
 	for (i = 0; i < (int)nitems(cfg->CNMIParams); i++)
 		cfg->CNMIParams[i] = -1;
+	/*
+	 * Status reports as +CDS lines (<ds> 1) unless they are to be stored
+	 * (2: +CDSI, then a read and a delete in the SIM's report memory, and
+	 * two memory switches, for every part). A modem that offers only one
+	 * gets that one: libgammu takes the other when ours is not in range.
+	 */
+	cfg->CNMIParams[3] = m->conf.reports_stored ? 2 : 1;
 	if (dbg != NULL && *dbg != '\0') {
 		cfg->DebugFile = strdup(dbg);
 		snprintf(cfg->DebugLevel, sizeof(cfg->DebugLevel), "textalldate");

@@ -397,10 +397,21 @@ load_modem(struct conf *c, config_setting_t *g, int idx, struct dz_err *err)
 	for (i = 0; i < nitems(modem_keys); i++)
 		set_default(&modem_keys[i], (char *)m);
 	m->prefixes[0] = '\0';
+	m->reports_stored = false;
 	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
 		if (strcmp(config_setting_name(s), "prefixes") == 0) {
 			if (load_prefixes(c, m, s, err) == -1)
 				return -1;
+			continue;
+		}
+		if (strcmp(config_setting_name(s), "status_reports") == 0) {
+			const char *v = config_setting_get_string(s);
+
+			if (v == NULL || (strcmp(v, "direct") != 0 &&
+			    strcmp(v, "stored") != 0))
+				return error_at(s, c, err, "modems.status_reports "
+				    "must be \"direct\" or \"stored\"", NULL);
+			m->reports_stored = strcmp(v, "stored") == 0;
 			continue;
 		}
 		k = find_key(modem_keys, nitems(modem_keys), config_setting_name(s));

@@ -33,6 +33,9 @@ struct conf_modem {
 	bool		 reply_same_modem; /* replies to its queries wait for it while it is ready */
 	int		 per_minute;	/* its pacing, 0: sms.per_minute */
 	int		 per_day;	/* parts a day at most (carrier caps), 0: none */
+	/* status_reports = "stored": reports kept in the SIM (+CDSI), read and
+	   deleted there; "direct" (default): +CDS lines, two AT commands fewer */
+	bool		 reports_stored;
 	/* notices and broadcasts to these number prefixes go out on this modem:
 	   ",+8486,+8496," (international form), "" none */
 	char		 prefixes[CONF_PREFIXES_SZ];

@@ -4,7 +4,7 @@
 # then delivered, a multipart (delivered only when every part is), a report that
 # arrives while dossierd is stopped (read from the SIM after the restart), a report
 # for an unknown reference (logged, ignored, never a citizen's text), reports as
-# +CDS lines as well as stored (+CDSI); dossierctl status counts them by reason and
+# +CDS lines (the default) as well as stored (+CDSI); dossierctl status counts them by reason and
 # flags a number that keeps failing, dossierctl undeliverable lists it with its
 # dossiers.
 . "$(dirname "$0")/lib.sh"
@@ -24,8 +24,11 @@ start_fakemodem
 # 0x46: validity period expired (the phone has been off); 0x21: busy, still trying.
 fm report to=$N2 status:=70 >/dev/null || fail "fake modem: report"
 fm report to=$N3 status:=33 then:=0 then_delay:=2 >/dev/null || fail "fake modem: report then"
+# Stored reports (+CDSI) first: what a report that comes while dossierd is stopped needs.
+FAULT_MODEM='poll_interval = 5; send_timeout = 15; status_interval = 10; status_reports = "stored";'
 write_fault_conf
 start_fault_daemon
+[ "$(fm_stat cnmi | tr -d ' ')" = "[2,1,0,2,0]" ] || fail "status_reports stored: AT+CNMI $(fm_stat cnmi)"
 
 # --- The notice to N2 comes back undeliverable; a reply to N1 delivered.
 queue_send $N1 "Ket qua ho so da co"
@@ -90,13 +93,29 @@ LANG=C $DCTL queue --undelivered >"$T/undelivered.txt" || fail "queue --undelive
 grep -q "undeliverable: *validity period expired" "$T/undelivered.txt" || fail "queue --undelivered: $(cat "$T/undelivered.txt")"
 LANG=C $DCTL history $N1 | grep -q "delivered" || fail "history does not show delivered"
 
-# --- Reports as +CDS lines (a modem without report storage).
+# --- Reports as +CDS lines: the default (modems.status_reports "direct").
+delivered_n1() { sql "SELECT count(*) FROM outbox WHERE number = '$N1' AND delivery = 'delivered'"; }
 stop_daemon
-fm report_mode ds=1 >/dev/null || fail "fake modem: report_mode"
+cdsi0=$(fm_count status_report via cdsi)
+FAULT_MODEM='poll_interval = 5; send_timeout = 15; status_interval = 10;'
+write_fault_conf
 start_fault_daemon
+[ "$(fm_stat cnmi | tr -d ' ')" = "[2,1,0,1,0]" ] || fail "status_reports default: AT+CNMI $(fm_stat cnmi)"
 queue_send $N1 "Qua +CDS"
-wait_for 20 "[ \"\$(sql \"SELECT count(*) FROM outbox WHERE number = '$N1' AND delivery = 'delivered'\")\" = 2 ]" ||
+wait_for 20 "[ \"\$(delivered_n1)\" = 2 ]" ||
     fail "+CDS report not recorded: $(sql "SELECT id, delivery FROM outbox WHERE number = '$N1'")"
 [ "$(fm_count status_report via cds)" -ge 1 ] || fail "the fake did not send +CDS"
+[ "$(fm_count status_report via cdsi)" = "$cdsi0" ] || fail "a report was stored in direct mode"
+
+# --- Stored asked for, but the modem has no report storage: +CDS all the same.
+stop_daemon
+fm report_mode ds=1 >/dev/null || fail "fake modem: report_mode"
+FAULT_MODEM='poll_interval = 5; send_timeout = 15; status_interval = 10; status_reports = "stored";'
+write_fault_conf
+start_fault_daemon
+queue_send $N1 "Qua +CDS lan 2"
+wait_for 20 "[ \"\$(delivered_n1)\" = 3 ]" ||
+    fail "+CDS report (no storage) not recorded: $(sql "SELECT id, delivery FROM outbox WHERE number = '$N1'")"
+[ "$(fm_count status_report via cds)" -ge 2 ] || fail "the fake did not send +CDS"
 stop_daemon
 echo "29-delivery-reports: ok"

@@ -38,6 +38,9 @@ static const struct {
 	    "unknown key sms.sms" },
 	{ "modems = (\n  {\n    device = \"/dev/ttyUSB0\";\n    baud = 9600;\n"
 	    "  }\n);\n", 4, "unknown key modems.baud" },
+	{ "modems = (\n  {\n    device = \"/dev/ttyUSB0\";\n"
+	    "    status_reports = \"sim\";\n  }\n);\n", 4,
+	    "modems.status_reports must be \"direct\" or \"stored\"" },
 	/* Ranges and types. */
 	{ MODEM "\nsms = {\n  max_parts = 99;\n};\n", 4,
 	    "sms.max_parts = 99 is out of range 1..6" },
@@ -320,7 +323,8 @@ test_values(void)
 	static const char text[] =
 	    "modems = (\n"
 	    "  { device = \"/dev/ttyUSB0\"; pin = \"1234\"; poll_interval = 5; },\n"
-	    "  { name = \"spare\"; device = \"/dev/ttyUSB1\"; },\n"
+	    "  { name = \"spare\"; device = \"/dev/ttyUSB1\";"
+	    " status_reports = \"stored\"; },\n"
 	    "  { device = \"/dev/ttyUSB2\"; }\n"
 	    ");\n"
 	    "records = { path = \"/tmp/r.db\"; audiences = {\n"
@@ -358,6 +362,8 @@ test_values(void)
 	CHECK_STR(c.modems[1].device, "/dev/ttyUSB1");
 	CHECK(c.modems[1].pin == NULL);
 	CHECK_INT(c.modems[1].poll_interval, 30);
+	CHECK(!c.modems[0].reports_stored);
+	CHECK(c.modems[1].reports_stored);
 	CHECK_STR(c.modems[2].name, "modem3");
 	CHECK_STR(c.modems[2].connection, "at");
 	CHECK_STR(c.modems[2].model, "");
