@@ -62,6 +62,7 @@ struct modem {
 	char			 pin[16];
 	char			 features[128];	/* Gammu phone features, comma separated */
 	GSM_StateMachine	*sm;
+	GSM_MultiSMSMessage	*msms;		/* one message buffer (~260 kB) while connected */
 	GSM_SMSC		 smsc;		/* read once per connection */
 	bool			 smsc_read;
 	enum modem_state	 state;
