@@ -288,7 +288,7 @@ text_fold_upper(const char *in, char *out, size_t outsz)
 
 /* Septets for one code point: 1, 2 (extension table), or 0 if not GSM-7. */
 static size_t
-gsm7_cost(uint32_t cp)
+gsm7_cost_slow(uint32_t cp)
 {
 	size_t i;
 
@@ -299,6 +299,27 @@ gsm7_cost(uint32_t cp)
 		if (gsm7_ext[i] == cp)
 			return 2;
 	return 0;
+}
+
+/*
+ * The same, ASCII looked up in a table made once from the two above (a
+ * reply is nearly all ASCII: the search was 300 instructions a character).
+ */
+static size_t
+gsm7_cost(uint32_t cp)
+{
+	static unsigned char ascii[128];
+	static bool ready;
+	uint32_t c;
+
+	if (cp >= 128)
+		return gsm7_cost_slow(cp);
+	if (!ready) {
+		for (c = 0; c < 128; c++)
+			ascii[c] = (unsigned char)gsm7_cost_slow(c);
+		ready = true;
+	}
+	return ascii[cp];
 }
 
 /* Units one code point takes; what is not GSM-7 counts as its '?'. */
