@@ -491,6 +491,52 @@ store_rollback(struct store *s)
 }
 
 int
+store_gen(struct store *s, struct store_gen *g, struct dz_err *err)
+{
+	static const char sql[] = "PRAGMA data_version";
+	sqlite3_stmt *st;
+	int r;
+
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	if ((r = store_row(s, st, "data_version", err)) != 1)
+		return r == 0 ? store_fail(s, "data_version", err) : -1;
+	g->theirs = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	g->ours = sqlite3_total_changes64(s->db);
+	return 0;
+}
+
+bool
+store_gate_skip(struct store *s, struct store_gate *g, int64_t now_ms,
+    struct store_gen *now_gen)
+{
+	struct dz_err err;
+
+	if (store_gen(s, now_gen, &err) == -1) {
+		g->idle = false;
+		return false;
+	}
+	return g->idle && now_ms < g->recheck_at &&
+	    now_gen->theirs == g->seen.theirs && now_gen->ours == g->seen.ours;
+}
+
+void
+store_gate_idle(struct store_gate *g, const struct store_gen *seen,
+    int64_t recheck_at)
+{
+	g->seen = *seen;
+	g->recheck_at = recheck_at;
+	g->idle = true;
+}
+
+void
+store_gate_open(struct store_gate *g)
+{
+	g->idle = false;
+}
+
+int
 store_meta_get(struct store *s, const char *key, char *val, size_t valsz,
     struct dz_err *err)
 {

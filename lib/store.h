@@ -214,6 +214,36 @@ int	store_begin(struct store *s, struct dz_err *err);
 int	store_commit(struct store *s, struct dz_err *err);
 void	store_rollback(struct store *s);
 
+/*
+ * What is committed in the state database, as a token that changes when
+ * this connection changes a row (sqlite3_total_changes64) or another one
+ * commits (PRAGMA data_version): a poller that found nothing need not ask
+ * again while the token stays the same. 0, or -1 with err (DZ_ESTATE).
+ */
+struct store_gen {
+	int64_t	theirs;		/* PRAGMA data_version */
+	int64_t	ours;		/* rows this connection changed */
+};
+int	store_gen(struct store *s, struct store_gen *g, struct dz_err *err);
+
+/*
+ * A poll of the state database that can be skipped while nothing changed.
+ * store_gate_skip reads the token into *now_gen (a failure never skips);
+ * after the poll, store_gate_idle(..., recheck_at) when it found nothing
+ * (asked again at recheck_at, ms, whatever the token), or store_gate_open
+ * when it found work.
+ */
+struct store_gate {
+	struct store_gen	seen;
+	int64_t			recheck_at;
+	bool			idle;
+};
+bool	store_gate_skip(struct store *s, struct store_gate *g, int64_t now_ms,
+	    struct store_gen *now_gen);
+void	store_gate_idle(struct store_gate *g, const struct store_gen *seen,
+	    int64_t recheck_at);
+void	store_gate_open(struct store_gate *g);
+
 /* meta key/value (watermarks, balance). get: 1 found (val set), 0 not, -1 error. */
 int	store_meta_get(struct store *s, const char *key, char *val,
 	    size_t valsz, struct dz_err *err);

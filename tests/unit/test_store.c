@@ -905,6 +905,55 @@ test_ussd_recover(void)
 	remove_db(path);
 }
 
+/* The token of what is committed, and a poll gated on it. */
+static void
+test_gen_gate(void)
+{
+	struct store *s, *other;
+	struct store_gen g0, g1, now;
+	struct store_gate gate;
+	struct dz_err err;
+	char path[64];
+
+	s = open_tmp(path, sizeof(path));
+	CHECK((other = store_open(path, &err)) != NULL);
+	CHECK_INT(store_gen(s, &g0, &err), 0);
+	CHECK_INT(store_gen(s, &g1, &err), 0);
+	CHECK(g0.theirs == g1.theirs && g0.ours == g1.ours);
+	/* Our own change moves it; so does another connection's commit. */
+	CHECK_INT(store_meta_set(s, "k", "1", &err), 0);
+	CHECK_INT(store_gen(s, &g1, &err), 0);
+	CHECK(g1.ours != g0.ours);
+	g0 = g1;
+	CHECK(store_outbox_add(other, LANE_STAFF, A, "hi", 100, 0, 0, &err) > 0);
+	CHECK_INT(store_gen(s, &g1, &err), 0);
+	CHECK(g1.theirs != g0.theirs);
+	CHECK(g1.ours == g0.ours);
+
+	/* Never skipped before a look found nothing, nor after it found work. */
+	memset(&gate, 0, sizeof(gate));
+	CHECK(!store_gate_skip(s, &gate, 1000, &now));
+	store_gate_idle(&gate, &now, 5000);
+	CHECK(store_gate_skip(s, &gate, 1500, &now));
+	CHECK(store_gate_skip(s, &gate, 4999, &now));
+	/* Asked again at the recheck time whatever the token. */
+	CHECK(!store_gate_skip(s, &gate, 5000, &now));
+	store_gate_idle(&gate, &now, 9000);
+	CHECK(store_gate_skip(s, &gate, 6000, &now));
+	/* A commit elsewhere ends the skipping at once. */
+	CHECK(store_outbox_add(other, LANE_STAFF, A, "again", 100, 0, 0, &err) > 0);
+	CHECK(!store_gate_skip(s, &gate, 6000, &now));
+	store_gate_idle(&gate, &now, 9000);
+	CHECK(store_gate_skip(s, &gate, 6000, &now));
+	CHECK_INT(store_meta_set(s, "k", "2", &err), 0);
+	CHECK(!store_gate_skip(s, &gate, 6000, &now));
+	store_gate_open(&gate);
+	CHECK(!store_gate_skip(s, &gate, 6000, &now));
+	store_close(other);
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
@@ -920,5 +969,6 @@ main(void)
 	test_optouts_modems_meta();
 	test_summary_expired_today();
 	test_ussd_recover();
+	test_gen_gate();
 	CHECK_DONE();
 }
