@@ -24,8 +24,10 @@
 #include "worker.h"
 
 #define IDLE_MS			500	/* how often the inbox and the pool are looked at */
-#define HOUSEKEEPING_MS		15000
+#define HOUSEKEEPING_MS		15000	/* the modems' status rows (liveness) */
+#define HOUSEKEEPING_EVERY	4	/* expiry, multipart flush, audit prune: every 4th */
 #define USSD_SCHEDULE_MS	1000
+#define RECHECK_MS		30000	/* an idle inbox is looked at anyway */
 #define INBOUND_BATCH		20
 #define BROADCAST_IDLE_MS	5000	/* how often to look for broadcast work */
 #define BROADCAST_ABANDON_S	3600	/* a collection not finished by then was interrupted */
@@ -58,6 +60,9 @@ struct gateway {
 	int64_t		 watchdog_ms;
 	int64_t		 last_progress;	/* monotonic ms a step last finished */
 	int64_t		 inbound_retry_at;
+	struct store_gate inbound_gate;	/* the inbox: skipped while nothing changed */
+	struct store_gate broadcast_gate; /* the broadcast jobs: the same */
+	unsigned	 housekeeping_n;
 	char		 inbound_error[256];
 	int64_t		 next_notices;
 	char		 notices_error[256];
@@ -227,7 +232,8 @@ housekeeping(struct gateway *g)
 
 	for (i = 0; i < g->nmodems; i++)
 		worker_put_status(g->store, &g->modems[i]);
-	if (!g->central)
+	/* The rest once a minute: each is a scan of its table. */
+	if (!g->central || g->housekeeping_n++ % HOUSEKEEPING_EVERY != 0)
 		return;
 	if ((n = store_outbox_expire(g->store, now, &err)) > 0)
 		log_warnx("outbox: %d message(s) expired unsent (see dossierctl "
@@ -303,20 +309,36 @@ inbound_cb(struct timer *t)
 {
 	struct gateway *g = container_of(t, struct gateway, inbound);
 	struct inbox_msg probe;
-	int i;
+	struct store_gen gen;
+	int i, r = -1;
 
 	if (loop_quitting())
 		return;
+	/* Nothing committed since the inbox was last found empty. */
+	if (store_gate_skip(g->store, &g->inbound_gate, loop_now(), &gen)) {
+		timer_arm(t, IDLE_MS);
+		progress(g);
+		return;
+	}
 	inbound_step(g, loop_now());
 	/* Replies were queued: the modems of this process send them now. */
 	for (i = 0; i < g->nmodems; i++)
 		worker_poke(&g->workers[i]);
 	/* More waiting in the inbox (an error is seen by the next inbound_step). */
-	if (loop_now() >= g->inbound_retry_at &&
-	    store_inbox_next(g->store, &probe, NULL) == 1)
+	if (loop_now() >= g->inbound_retry_at)
+		r = store_inbox_next(g->store, &probe, NULL);
+	if (r == 1) {
+		store_gate_open(&g->inbound_gate);
 		timer_arm(t, 0);
-	else
+	} else {
+		/* Empty: the next look is when a commit changes the token. */
+		if (r == 0)
+			store_gate_idle(&g->inbound_gate, &gen, loop_now() +
+			    RECHECK_MS);
+		else
+			store_gate_open(&g->inbound_gate);
 		timer_arm(t, IDLE_MS);
+	}
 	progress(g);
 }
 
@@ -340,11 +362,22 @@ static void
 broadcasts_cb(struct timer *t)
 {
 	struct gateway *g = container_of(t, struct gateway, broadcasts);
+	struct store_gen gen;
 	bool more;
 
 	if (loop_quitting())
 		return;
+	/* No job was added or changed since the last look found nothing to do. */
+	if (store_gate_skip(g->store, &g->broadcast_gate, loop_now(), &gen)) {
+		timer_arm(t, BROADCAST_IDLE_MS);
+		progress(g);
+		return;
+	}
 	more = broadcast_step(g, loop_now());
+	if (more || g->broadcast_error[0] != '\0')
+		store_gate_open(&g->broadcast_gate);
+	else
+		store_gate_idle(&g->broadcast_gate, &gen, loop_now() + RECHECK_MS);
 	timer_arm(t, more ? 0 : g->next_broadcast > loop_now() ?
 	    g->next_broadcast - loop_now() : BROADCAST_IDLE_MS);
 	progress(g);

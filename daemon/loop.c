@@ -254,6 +254,13 @@ timer_arm(struct timer *t, int64_t ms)
 }
 
 void
+timer_hurry(struct timer *t)
+{
+	if (!t->armed || t->due > loop_now())
+		timer_arm(t, 0);
+}
+
+void
 loop_quit(void)
 {
 	want_quit = 1;

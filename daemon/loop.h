@@ -25,6 +25,12 @@ void	timer_set(struct timer *t, void (*cb)(struct timer *));
 void	timer_arm(struct timer *t, int64_t ms);
 void	timer_disarm(struct timer *t);
 /*
+ * Arm t to fire now unless it is already due by now: never later, so a
+ * timer re-armed after every step of another (a read after each send)
+ * keeps its place instead of queueing behind it for ever.
+ */
+void	timer_hurry(struct timer *t);
+/*
  * Run timers until SIGTERM/SIGINT. on_reload is called (from the loop, not
  * the handler) after SIGHUP.
  */

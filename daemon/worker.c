@@ -17,10 +17,16 @@
 #include "worker.h"
 
 #define IDLE_MS		500	/* how often an idle modem looks for work */
-/* How often the pump reads the port anyway when the loop watches it. */
-#define PUMP_WATCHED_MS	5000
+/*
+ * How often the pump reads the port anyway when the loop watches it: a
+ * safety net only (each read costs libgammu a 64 kB clear); the inbox is
+ * read every poll_interval whatever came.
+ */
+#define PUMP_WATCHED_MS	30000
 #define LINK_MS		1000	/* a closed modem: probe, reconnect */
 #define USSD_POLL_MS	100	/* how soon to look for a USSD answer */
+#define RECHECK_MS	10000	/* an idle queue is looked at anyway (send windows, caps) */
+#define USSD_IDLE_MS	1000	/* how often to look for a USSD request (staff wait for it) */
 #define BACKOFF_MIN	2
 #define BACKOFF_MAX	300
 
@@ -312,6 +318,24 @@ poll_cb(struct timer *t)
 	progress(w);
 }
 
+/*
+ * What libgammu took in during a step (a +CMTI or a report among a send's
+ * answers): handled now. The port has nothing left to read for them, so
+ * the loop's watch would not wake the pump.
+ */
+static void
+after_step(struct worker *w)
+{
+	struct modem *m = w->m;
+
+	if (m->state != MODEM_READY)
+		return;
+	if (m->nreports > 0)
+		timer_hurry(&w->pump);
+	if (m->incoming)
+		timer_hurry(&w->poll);
+}
+
 static void
 status_cb(struct timer *t)
 {
@@ -330,6 +354,7 @@ status_cb(struct timer *t)
 			worker_put_status(w->env->store, m);
 	}
 	timer_arm(t, m->conf.status_interval * 1000LL);
+	after_step(w);
 	progress(w);
 }
 
@@ -348,17 +373,29 @@ ussd_cb(struct timer *t)
 	if (loop_quitting())
 		return;
 	if (m->state == MODEM_READY || m->ussd_req != 0) {
+		struct store_gen gen;
+		bool skip;
+
 		guard(m, m->conf.step_timeout);
 		if (m->ussd_req != 0)
 			waiting = ussd_poll(w->env->store, CONF(w), m, &cls);
-		if (!waiting && cls == MODEM_OK && m->state == MODEM_READY)
-			(void)ussd_dial(w->env->store, CONF(w), m, &cls);
+		if (!waiting && cls == MODEM_OK && m->state == MODEM_READY) {
+			/* No request was queued since the last look found none. */
+			skip = store_gate_skip(w->env->store, &w->ussd_gate,
+			    loop_now(), &gen);
+			if (!skip && ussd_dial(w->env->store, CONF(w), m, &cls))
+				store_gate_open(&w->ussd_gate);
+			else if (!skip)
+				store_gate_idle(&w->ussd_gate, &gen, loop_now() +
+				    RECHECK_MS);
+		}
 		if (unguard(m, m->conf.step_timeout))
 			cls = MODEM_RESET;
 		if (cls == MODEM_RESET && m->state == MODEM_READY)
 			fail(w);
 	}
-	timer_arm(t, m->ussd_req != 0 ? USSD_POLL_MS : IDLE_MS);
+	timer_arm(t, m->ussd_req != 0 ? USSD_POLL_MS : USSD_IDLE_MS);
+	after_step(w);
 	progress(w);
 }
 
@@ -591,10 +628,31 @@ send_one(struct worker *w)
 	return true;
 }
 
+/*
+ * When an idle queue must be looked at again whatever is committed: the
+ * first retry or scheduled message of the open lanes falling due, at the
+ * latest after RECHECK_MS (a send window opening, a cap's new day).
+ */
+static int64_t
+recheck_at(struct worker *w, int64_t now)
+{
+	struct dz_err err;
+	time_t wall = time(NULL), due;
+	int64_t at = now + RECHECK_MS;
+
+	if (store_outbox_next_due(w->env->store, open_lanes(CONF(w), wall), &due,
+	    &err) == -1)
+		return now;
+	if (due != 0 && now + (due - wall) * 1000LL < at)
+		at = now + (due - wall) * 1000LL;
+	return at;
+}
+
 static void
 send_cb(struct timer *t)
 {
 	struct worker *w = container_of(t, struct worker, send);
+	struct store_gen gen;
 	int64_t now = loop_now();
 
 	if (loop_quitting())
@@ -603,11 +661,25 @@ send_cb(struct timer *t)
 		timer_arm(t, w->m->next_send - now);
 		return;
 	}
-	/* Sent one: come back when pacing allows the next. */
-	if (send_one(w) && w->m->state == MODEM_READY)
-		timer_arm(t, w->m->next_send - loop_now());
-	else
+	/* Nothing committed since the queue was last found empty. */
+	if (w->m->state == MODEM_READY &&
+	    store_gate_skip(w->env->store, &w->send_gate, now, &gen)) {
 		timer_arm(t, IDLE_MS);
+		progress(w);
+		return;
+	}
+	/* Sent one: come back when pacing allows the next. */
+	if (send_one(w) && w->m->state == MODEM_READY) {
+		store_gate_open(&w->send_gate);
+		timer_arm(t, w->m->next_send - loop_now());
+	} else {
+		if (w->m->state == MODEM_READY)
+			store_gate_idle(&w->send_gate, &gen, recheck_at(w, now));
+		else
+			store_gate_open(&w->send_gate);
+		timer_arm(t, IDLE_MS);
+	}
+	after_step(w);
 	progress(w);
 }
 

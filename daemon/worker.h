@@ -36,6 +36,8 @@ struct worker {
 	struct timer		 status;	/* signal and network: status_interval */
 	struct timer		 send;		/* the queue, paced */
 	struct timer		 ussd;		/* requests and their answers */
+	struct store_gate	 send_gate;	/* the queue: skipped while nothing changed */
+	struct store_gate	 ussd_gate;	/* the USSD requests: the same */
 	long			 capped_day;	/* the day the daily cap was logged */
 	bool			 watched;	/* the loop wakes the pump on its port */
 };
