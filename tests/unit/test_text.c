@@ -411,6 +411,32 @@ test_fingerprint(void)
 	CHECK(text_fingerprint("", false) == text_fingerprint(" ,.;", false));
 }
 
+/* Every ASCII character against GSM 03.38: the basic set, the extension table, neither. */
+static void
+test_gsm7_ascii(void)
+{
+	static const char basic[] = "@$\n\r _!\"#%&'()*+,-./0123456789:;<=>?"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	static const char ext[] = "^{}\\[~]|";
+	char one[2] = { 0, 0 };
+	int c;
+
+	for (c = 1; c < 128; c++) {
+		one[0] = (char)c;
+		if (strchr(basic, c) != NULL) {
+			CHECK(text_is_gsm7(one));
+			CHECK_INT((int)text_gsm7_septets(one), 1);
+		} else if (strchr(ext, c) != NULL) {
+			CHECK(text_is_gsm7(one));
+			CHECK_INT((int)text_gsm7_septets(one), 2);
+		} else {
+			if (text_is_gsm7(one))
+				fprintf(stderr, "0x%02x taken as GSM-7\n", c);
+			CHECK(!text_is_gsm7(one));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -420,5 +446,6 @@ main(void)
 	test_repair();
 	test_prepare_charsets();
 	test_prepare_truncate();
+	test_gsm7_ascii();
 	CHECK_DONE();
 }
