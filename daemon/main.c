@@ -165,6 +165,8 @@ main(int argc, char *argv[])
 	bool foreground = false, check_only = false;
 	int ch, verbose = 0;
 
+	/* One thread per process (a pool forks a process per modem). */
+	(void)store_single_thread();
 	memset(&o, 0, sizeof(o));
 	while ((ch = getopt(argc, argv, "c:fnvVhW:")) != -1) {
 		switch (ch) {

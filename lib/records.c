@@ -92,7 +92,8 @@ records_open(struct records *r, struct dz_err *err)
 		records_close(r);
 	if (r->db != NULL)
 		return 0;
-	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		dz_err_set(err, DZ_ETRANSIENT, "records db: %s: %s", r->path,
 		    r->db ? sqlite3_errmsg(r->db) : "out of memory");
 		records_close(r);

@@ -405,7 +405,7 @@ store_open(const char *path, struct dz_err *err)
 		return NULL;
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		dz_err_set(err, s->db ? DZ_ESTATE : DZ_ETRANSIENT,
 		    "state db: %s: %s", path, s->db ?
 		    sqlite3_errmsg(s->db) : "out of memory");
@@ -428,6 +428,13 @@ store_open(const char *path, struct dz_err *err)
 		return NULL;
 	}
 	return s;
+}
+
+bool
+store_single_thread(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) == SQLITE_OK &&
+	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
 }
 
 void

@@ -202,6 +202,12 @@ struct notice_row {
  * than this program, migration failed) or DZ_ETRANSIENT (out of memory).
  */
 struct store	*store_open(const char *path, struct dz_err *err);
+/*
+ * For a program of one thread, called before any database (state or
+ * records) is opened: SQLite without its mutexes and memory statistics,
+ * a lock taken on every call otherwise. false if SQLite was already in use.
+ */
+bool		 store_single_thread(void);
 void		 store_close(struct store *s);
 /* PRAGMA integrity_check: 0 ok, -1 with err (DZ_ESTATE). */
 int		 store_check(struct store *s, struct dz_err *err);
