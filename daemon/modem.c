@@ -345,6 +345,14 @@ find_port_fd(const char *device)
 }
 
 bool
+modem_probeable(const struct modem *m)
+{
+	struct stat sb;
+
+	return stat(m->conf.device, &sb) == 0 && S_ISCHR(sb.st_mode);
+}
+
+bool
 modem_probe(const struct modem *m)
 {
 	struct stat sb;

@@ -159,6 +159,8 @@ enum modem_class modem_classify(enum modem_op op, GSM_Error e, int cms);
  * device that is not a character device (the dummy phone).
  */
 bool	modem_probe(const struct modem *m);
+/* Whether modem_probe can read m's port (a character device: not the dummy phone's directory). */
+bool	modem_probeable(const struct modem *m);
 #define MODEM_PROBE_MS		300
 /* Connect (blocking; ~3 s on an AT modem). */
 enum modem_class modem_open(struct modem *m);

@@ -108,6 +108,8 @@ static void
 fail(struct worker *w)
 {
 	struct modem *m = w->m;
+	bool on_line = m->state == MODEM_READY;
+	int wait;
 
 	if (loop_quitting()) {
 		/* Stopping: no reconnect; closed for good when the process ends. */
@@ -121,10 +123,24 @@ fail(struct worker *w)
 	m->backoff = m->backoff == 0 ? BACKOFF_MIN : m->backoff * 2;
 	if (m->backoff > BACKOFF_MAX)
 		m->backoff = BACKOFF_MAX;
-	m->retry_at = loop_now() + m->backoff * 1000LL;
+	wait = m->backoff;
+	/*
+	 * It failed on an open line (a hang, a drop): probed every second with
+	 * a plain AT and reopened as soon as it answers (link_cb). Opened while
+	 * it still hangs, libgammu's connect would block until its own timeouts
+	 * ran out, long after the modem is back; the backoff, at least
+	 * step_timeout, stays for a port the probe cannot read.
+	 */
+	if (on_line && modem_probeable(m)) {
+		m->port_fault = true;
+		if (wait < m->conf.step_timeout)
+			wait = m->conf.step_timeout;
+	}
+	m->retry_at = loop_now() + wait * 1000LL;
 	m->state = MODEM_BACKOFF;
-	log_warnx("modem: %s: %s; reconnecting in %d s", m->name,
-	    m->last_error[0] ? m->last_error : "connection lost", m->backoff);
+	log_warnx("modem: %s: %s; reconnecting in %d s%s", m->name,
+	    m->last_error[0] ? m->last_error : "connection lost", wait,
+	    m->port_fault ? ", or as soon as it answers a probe" : "");
 	worker_put_status(w->env->store, m);
 	timer_arm(&w->link, LINK_MS);
 }
