@@ -355,7 +355,6 @@ modem_probeable(const struct modem *m)
 bool
 modem_probe(const struct modem *m)
 {
-	struct stat sb;
 	struct pollfd p;
 	char buf[256];
 	size_t got = 0;
@@ -364,7 +363,7 @@ modem_probe(const struct modem *m)
 	int fd;
 	bool ok = false;
 
-	if (stat(m->conf.device, &sb) == -1 || !S_ISCHR(sb.st_mode))
+	if (!modem_probeable(m))
 		return false;
 	if ((fd = open(m->conf.device, O_RDWR | O_NOCTTY | O_NONBLOCK |
 	    O_CLOEXEC)) == -1)

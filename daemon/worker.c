@@ -390,18 +390,16 @@ ussd_cb(struct timer *t)
 		return;
 	if (m->state == MODEM_READY || m->ussd_req != 0) {
 		struct store_gen gen;
-		bool skip;
 
 		guard(m, m->conf.step_timeout);
 		if (m->ussd_req != 0)
 			waiting = ussd_poll(w->env->store, CONF(w), m, &cls);
-		if (!waiting && cls == MODEM_OK && m->state == MODEM_READY) {
-			/* No request was queued since the last look found none. */
-			skip = store_gate_skip(w->env->store, &w->ussd_gate,
-			    loop_now(), &gen);
-			if (!skip && ussd_dial(w->env->store, CONF(w), m, &cls))
+		/* Dialled only if a request was queued since the last look found none. */
+		if (!waiting && cls == MODEM_OK && m->state == MODEM_READY &&
+		    !store_gate_skip(w->env->store, &w->ussd_gate, loop_now(), &gen)) {
+			if (ussd_dial(w->env->store, CONF(w), m, &cls))
 				store_gate_open(&w->ussd_gate);
-			else if (!skip)
+			else
 				store_gate_idle(&w->ussd_gate, &gen, loop_now() +
 				    RECHECK_MS);
 		}
