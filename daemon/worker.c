@@ -417,6 +417,7 @@ ussd_cb(struct timer *t)
 struct send_ctx {
 	struct store	*store;
 	int64_t		 id;
+	bool		 recorded;	/* the last part's commit made it sent */
 };
 
 /* Commit each part the network confirmed as it is confirmed. */
@@ -428,12 +429,14 @@ part_sent_cb(void *arg, const struct sent_part *p)
 
 	if (store_outbox_part_sent(sc->store, sc->id, p, time(NULL), &err) == -1)
 		log_warnx("%s", err.msg);
+	else if (p->part >= p->total)
+		sc->recorded = true;
 }
 
 /* Record what came of sending msg, and what it means for the modem. */
 static void
 send_result(struct worker *w, const struct out_msg *msg,
-    const struct send_outcome *o)
+    const struct send_outcome *o, bool recorded)
 {
 	const struct conf *c = CONF(w);
 	struct store *s = w->env->store;
@@ -447,7 +450,9 @@ send_result(struct worker *w, const struct out_msg *msg,
 
 	worker_show_number(msg->number, mask, sizeof(mask));
 	if (o->cls == MODEM_OK) {
-		r = store_outbox_sent(s, msg->id, o->parts_total, now, &err);
+		/* Mostly recorded with the last part already: one commit less. */
+		r = recorded ? 0 :
+		    store_outbox_sent(s, msg->id, o->parts_total, now, &err);
 		log_info("outbox: #%lld: sent to %s (%s, %d part%s)",
 		    (long long)msg->id, mask, store_lane_name(msg->lane),
 		    o->parts_total, o->parts_total == 1 ? "" : "s");
@@ -633,7 +638,7 @@ send_one(struct worker *w)
 		if (out.error[0] == '\0')
 			dz_strlcpy(out.error, m->last_error, sizeof(out.error));
 	}
-	send_result(w, msg, &out);
+	send_result(w, msg, &out, sc.recorded);
 	/* Pacing counts from the start of this send, not its end. */
 	m->next_send = start + (int64_t)policy_pace_ms(m->conf.per_minute > 0 ?
 	    m->conf.per_minute : c->sms.per_minute) *

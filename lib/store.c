@@ -10,6 +10,7 @@
 #include "store_priv.h"
 
 #define STORE_CACHE_KB	"256"	/* page cache of the state database */
+#define STORE_PAGE_SIZE	"1024"	/* a new state database's: commits write less */
 
 /* Each entry migrates from user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -165,6 +166,20 @@ static const char *const migrations[] = {
 	"CREATE TABLE miss_minutes (minute INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
 	"INSERT INTO miss_minutes (minute, n) SELECT at / 60, count(*) FROM audit"
 	"  WHERE outcome IN ('not_found', 'bad_date') GROUP BY at / 60;",
+
+	/*
+	 * 11: a status report's match reads the parts of its reference sent
+	 * within the window, not every part ever sent with it (one in 256).
+	 */
+	"CREATE INDEX sent_parts_mr_at ON sent_parts(modem, mr, sent_at)"
+	"  WHERE delivery IS NOT NULL;"
+	"DROP INDEX sent_parts_mr;"
+	/*
+	 * The messages waiting to be sent in the order they go: picking the
+	 * next one sorts nothing and builds no temporary table.
+	 */
+	"CREATE INDEX outbox_waiting ON outbox(lane, next_at, id)"
+	"  WHERE state IN " Q_WAITING_LITERAL ";",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {
@@ -414,7 +429,8 @@ store_open(const char *path, struct dz_err *err)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	/* A small page cache: the box is small, and the hot pages are few. */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL;"
+	if (sqlite3_exec(s->db, "PRAGMA page_size = " STORE_PAGE_SIZE ";"
+	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
 	    "PRAGMA cache_size = -" STORE_CACHE_KB ";",
 	    NULL, NULL, NULL) != SQLITE_OK) {
@@ -471,10 +487,31 @@ store_check(struct store *s, struct dz_err *err)
 	return ok ? 0 : -1;
 }
 
+/*
+ * BEGIN, COMMIT, ROLLBACK: from the statement cache (sqlite3_exec would
+ * parse them again every time), or sqlite3_exec if the cache is full.
+ * SQLITE_OK or the error.
+ */
+static int
+tx_statement(struct store *s, const char *sql)
+{
+	struct dz_err ignored;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_prep(s, sql, &ignored)) == NULL)
+		return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int
 store_begin(struct store *s, struct dz_err *err)
 {
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	static const char sql[] = "BEGIN IMMEDIATE";
+
+	if (tx_statement(s, sql) != SQLITE_OK)
 		return store_fail(s, "begin", err);
 	return 0;
 }
@@ -482,7 +519,9 @@ store_begin(struct store *s, struct dz_err *err)
 int
 store_commit(struct store *s, struct dz_err *err)
 {
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	static const char sql[] = "COMMIT";
+
+	if (tx_statement(s, sql) != SQLITE_OK) {
 		store_fail(s, "commit", err);
 		store_rollback(s);
 		return -1;
@@ -493,8 +532,10 @@ store_commit(struct store *s, struct dz_err *err)
 void
 store_rollback(struct store *s)
 {
+	static const char sql[] = "ROLLBACK";
+
 	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		(void)tx_statement(s, sql);
 }
 
 int

@@ -343,7 +343,8 @@ int	store_outbox_failed(struct store *s, int64_t id, const char *error,
 	    time_t now, struct dz_err *err);
 /*
  * Record that the network confirmed part p->part of row id (own
- * transaction: a sent_parts row, and the row's progress). 0 or -1.
+ * transaction: a sent_parts row, and the row's progress; for the last
+ * part, also what store_outbox_sent records). 0 or -1.
  */
 int	store_outbox_part_sent(struct store *s, int64_t id,
 	    const struct sent_part *p, time_t now, struct dz_err *err);

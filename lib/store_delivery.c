@@ -30,11 +30,20 @@ store_delivery_report(struct store *s, const char *modem, int mr,
     enum delivery d, int tp_st, time_t at, time_t now,
     struct delivery_match *m, struct dz_err *err)
 {
-	/* A wrapped reference: the part still waiting for its report first. */
-	static const char find[] = "SELECT id, outbox_id, part, total"
+	/*
+	 * A wrapped reference: the newest part still waiting for its report
+	 * first, else the newest. Both in the order of sent_parts_mr_at,
+	 * which ends in the rowid: nothing to sort.
+	 */
+	static const char open_part[] = "SELECT id, outbox_id, part, total"
+	    " FROM sent_parts WHERE modem = ?1 AND mr = ?2"
+	    " AND delivery IS NOT NULL AND delivery IN ('waiting', 'pending')"
+	    " AND sent_at >= ?3 ORDER BY sent_at DESC, id DESC LIMIT 1";
+	static const char any_part[] = "SELECT id, outbox_id, part, total"
 	    " FROM sent_parts WHERE modem = ?1 AND mr = ?2"
 	    " AND delivery IS NOT NULL AND sent_at >= ?3"
-	    " ORDER BY delivery IN ('waiting', 'pending') DESC, id DESC LIMIT 1";
+	    " ORDER BY sent_at DESC, id DESC LIMIT 1";
+	static const char *const find[] = { open_part, any_part };
 	static const char part[] = "UPDATE sent_parts SET delivery = ?2,"
 	    " delivery_status = ?3, delivery_at = ?4 WHERE id = ?1";
 	/* The message: undeliverable if a part is, delivered once all are. */
@@ -50,19 +59,22 @@ store_delivery_report(struct store *s, const char *modem, int mr,
 	    " FROM outbox WHERE id = ?1";
 	sqlite3_stmt *st;
 	int64_t part_id;
-	int r;
+	size_t i;
+	int r = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (store_begin(s, err) == -1)
 		return -1;
-	if ((st = store_prep(s, find, err)) == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, modem, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, mr);
-	sqlite3_bind_int64(st, 3, now - MATCH_WINDOW_S);
-	if ((r = store_row(s, st, "report match", err)) != 1) {
-		if (r == -1)
+	for (i = 0; r == 0 && i < nitems(find); i++) {
+		if ((st = store_prep(s, find[i], err)) == NULL)
 			goto fail;
+		sqlite3_bind_text(st, 1, modem, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, mr);
+		sqlite3_bind_int64(st, 3, now - MATCH_WINDOW_S);
+		if ((r = store_row(s, st, "report match", err)) == -1)
+			goto fail;
+	}
+	if (r == 0) {
 		store_rollback(s);
 		return 0;
 	}

@@ -57,7 +57,8 @@ store_outbox_next_for(struct store *s, time_t now, unsigned lane_mask,
 	 */
 	static const char sql[] = "SELECT id, lane, number, text, attempts,"
 	    " uncertain, parts_sent, parts_total, concat_ref"
-	    " FROM outbox o WHERE state IN (" Q_QUEUED ", " Q_RETRY ")"
+	    " FROM outbox o INDEXED BY outbox_waiting"
+	    " WHERE state IN " Q_WAITING_LITERAL
 	    " AND next_at <= ?1 AND ((1 << lane) & ?2) != 0"
 	    " AND (?3 IS NULL OR ((o.parts_sent = 0 OR o.modem = ?3"
 	    "  OR NOT " MODEM_LIVE("o.modem") ") AND (o.via_modem IS NULL"
@@ -101,7 +102,8 @@ store_outbox_next_due(struct store *s, unsigned lane_mask, time_t *due,
     struct dz_err *err)
 {
 	static const char sql[] = "SELECT coalesce(min(next_at), 0) FROM outbox"
-	    " WHERE state IN (" Q_QUEUED ", " Q_RETRY ") AND ((1 << lane) & ?1) != 0";
+	    " INDEXED BY outbox_waiting WHERE state IN " Q_WAITING_LITERAL
+	    " AND ((1 << lane) & ?1) != 0";
 	sqlite3_stmt *st;
 	int r;
 
@@ -241,6 +243,10 @@ store_outbox_part_sent(struct store *s, int64_t id, const struct sent_part *p,
 	sqlite3_bind_int(st, 4, p->concat_ref);
 	sqlite3_bind_int(st, 5, p->report);
 	if (store_run(s, st, "sent part", err) == -1)
+		goto fail;
+	/* The last part: the message is sent, in the same commit. */
+	if (p->part >= p->total &&
+	    store_outbox_sent(s, id, p->total, now, err) == -1)
 		goto fail;
 	return store_commit(s, err);
 fail:

@@ -24,6 +24,12 @@
 #define Q_EXPIRED	"?65"
 #define Q_UNCERTAIN	"?66"
 #define Q_CANCELLED	"?67"
+/*
+ * The same two states spelled out, for the partial index outbox_waiting
+ * (a query can only use it with the index's own literal terms);
+ * test_store checks them against store_state_names.
+ */
+#define Q_WAITING_LITERAL	"('queued', 'retry')"
 
 /* A cached prepared statement. */
 struct store_stmt {
