@@ -2,6 +2,7 @@
 /* One GSM modem through libgammu: connect, read and delete stored SMS, send, status, USSD. */
 #include <sys/stat.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -480,6 +481,8 @@ modem_open(struct modem *m)
 	m->last_error[0] = '\0';
 	m->incoming = true;	/* notifications sent while closed are lost: read now */
 	m->fd = find_port_fd(m->conf.device);
+	m->direct = DIRECT_UNKNOWN;
+	m->direct_checks = 0;
 	log_debug("modem: %s: port descriptor %d", m->name, m->fd);
 	return MODEM_OK;
 }
@@ -878,6 +881,378 @@ wait_send_status(struct modem *m, int64_t deadline)
 	}
 }
 
+/*
+ * The direct send (modems.direct_send). libgammu's ATGEN_SendSMS sleeps
+ * 100 ms after the "> " prompt, 500 ms after the PDU and 100 ms after
+ * Ctrl-Z in every part, whatever the modem: 0.7 s a part, and no setting
+ * or call of libgammu avoids it. So dossierd writes AT+CMGS itself on the
+ * port libgammu has open, between libgammu's commands (one thread: none of
+ * libgammu runs meanwhile), with the PDU libgammu's public
+ * GSM_EncodeSMSFrame makes, laid out as its AT driver lays it out, and
+ * reads the answer itself. What else comes meanwhile (+CMTI, +CDSI, +CDS)
+ * goes where libgammu's callbacks would have put it.
+ */
+#define DIRECT_PROMPT_MS	5000	/* AT+CMGS=<n> -> "> " */
+#define DIRECT_CMGF_MS		2000	/* AT+CMGF? -> +CMGF: 0, OK */
+#define DIRECT_CHECKS		3	/* AT+CMGF? answers before giving up */
+
+/* What the modem says on the port while dossierd reads it. */
+struct rawport {
+	struct modem	*m;
+	char		 in[512];	/* read, not yet looked at */
+	size_t		 inpos, inlen;
+	char		 line[1024];	/* the line being put together */
+	size_t		 len;
+	bool		 done;		/* line holds a whole line, given out */
+	bool		 cds;		/* the next line is a +CDS report's PDU */
+};
+
+enum raw_ev {
+	RAW_LINE,	/* a whole line in line */
+	RAW_PROMPT,	/* "> " */
+	RAW_AGAIN,	/* nothing yet: look at the deadlines, ask again */
+	RAW_LOST,	/* the port hung up or failed */
+};
+
+/*
+ * The next line, or the prompt if asked for one; waits at most until end
+ * (and at most a second, or until a signal).
+ */
+static enum raw_ev
+raw_next(struct rawport *r, bool prompt, int64_t end)
+{
+	int64_t now;
+	ssize_t n;
+	char c;
+	int w;
+
+	if (r->done) {
+		r->done = false;
+		r->len = 0;
+	}
+	for (;;) {
+		while (r->inpos < r->inlen) {
+			c = r->in[r->inpos++];
+			if (c == '\r' || c == '\n') {
+				if (r->len == 0)
+					continue;
+				r->line[r->len] = '\0';
+				r->done = true;
+				return RAW_LINE;
+			}
+			if (r->len < sizeof(r->line) - 1)
+				r->line[r->len++] = c;
+			if (prompt && r->line[0] == '>' && (r->len == 2 ?
+			    r->line[1] == ' ' : r->len == 1 && r->inpos == r->inlen)) {
+				r->len = 0;
+				return RAW_PROMPT;
+			}
+		}
+		now = loop_now();
+		if (now >= end)
+			return RAW_AGAIN;
+		w = loop_wait_readable(r->m->fd, end - now < 1000 ? end - now : 1000);
+		if (w == -1)
+			return RAW_LOST;
+		if (w == 0)
+			return RAW_AGAIN;
+		n = read(r->m->fd, r->in, sizeof(r->in));
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			return RAW_LOST;
+		r->inpos = 0;
+		r->inlen = n > 0 ? (size_t)n : 0;
+	}
+}
+
+/* Write all of buf; false if the port failed or did not take it by end. */
+static bool
+raw_write(struct modem *m, const char *buf, size_t len, int64_t end)
+{
+	struct pollfd p;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(m->fd, buf, len)) > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return false;
+		p.fd = m->fd;
+		p.events = POLLOUT;
+		if (loop_now() >= end || (poll(&p, 1, 100) == -1 && errno != EINTR))
+			return false;
+	}
+	return true;
+}
+
+/* The numeric code of a final error line, 500 (unknown) for a bare ERROR; -1: not one. */
+static int
+final_error(const char *line)
+{
+	if (strncmp(line, "+CMS ERROR:", 11) == 0 ||
+	    strncmp(line, "+CME ERROR:", 11) == 0)
+		return atoi(line + 11) > 0 ? atoi(line + 11) : 500;
+	if (strcmp(line, "ERROR") == 0 || strcmp(line, "COMMAND NOT SUPPORT") == 0)
+		return 500;
+	return -1;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * A line that is not the answer being waited for: an unsolicited one, as
+ * libgammu's AT driver would have dispatched it, or chatter (logged).
+ */
+static void
+raw_unsolicited(struct rawport *r, const char *line)
+{
+	struct modem *m = r->m;
+	GSM_SMSMessage sms;
+	unsigned char pdu[200];
+	char mem[3];
+	const char *q;
+	size_t i, n, pos = 0;
+	int hi, lo;
+
+	memset(&sms, 0, sizeof(sms));
+	if (r->cds) {
+		/* +CDS: <length> then the report's PDU, SMSC first. */
+		r->cds = false;
+		for (n = 0; line[2 * n] != '\0' && n < sizeof(pdu); n++) {
+			if ((hi = hexval(line[2 * n])) < 0 ||
+			    (lo = hexval(line[2 * n + 1])) < 0)
+				break;
+			pdu[n] = (unsigned char)(hi << 4 | lo);
+		}
+		sms.State = SMS_UnRead;
+		sms.InboxFolder = TRUE;
+		sms.Folder = 1;
+		if (GSM_DecodePDUFrame(GSM_GetDI(m->sm), &sms, pdu, n, &pos,
+		    TRUE) == ERR_NONE)
+			incoming_sms_cb(m->sm, &sms, m);
+		else
+			log_warnx("modem: %s: a status report that does not "
+			    "decode: %s", m->name, line);
+		return;
+	}
+	if (strncmp(line, "+CDS:", 5) == 0) {
+		r->cds = true;
+		return;
+	}
+	if (strncmp(line, "+CMTI:", 6) == 0 || strncmp(line, "+CDSI:", 6) == 0) {
+		/* +CMTI: "SM",3 */
+		if ((q = strchr(line, '"')) != NULL) {
+			for (i = 0, q++; *q != '"' && *q != '\0' && i < 2; )
+				mem[i++] = *q++;
+			mem[i] = '\0';
+			sms.Memory = GSM_StringToMemoryType(mem);
+			if ((q = strchr(line, ',')) != NULL) {
+				sms.Location = atoi(q + 1);
+				sms.InboxFolder = TRUE;
+				sms.PDU = line[3] == 'D' ? SMS_Status_Report : 0;
+				incoming_sms_cb(m->sm, &sms, m);
+				return;
+			}
+		}
+		/* Unreadable: the next inbox read finds the message anyway. */
+		m->incoming = true;
+		return;
+	}
+	log_debug("modem: %s: during a send the modem said: %s", m->name, line);
+}
+
+/*
+ * May the direct send be used on this connection: the modem in PDU mode
+ * (AT+CMGF? answers 0; in text mode AT+CMGS=<n> would take <n> for a phone
+ * number). libgammu sets the mode with its first SMS command, so an
+ * unknown mode is asked again at the next send, DIRECT_CHECKS times.
+ */
+static bool
+direct_ready(struct modem *m, struct rawport *r)
+{
+	static const char cmd[] = "AT+CMGF?\r";
+	int64_t end = loop_now() + DIRECT_CMGF_MS;
+	bool pdu = false;
+	enum raw_ev ev;
+
+	if (m->direct != DIRECT_UNKNOWN)
+		return m->direct == DIRECT_ON;
+	if (!raw_write(m, cmd, sizeof(cmd) - 1, end))
+		return false;
+	while (loop_now() < end && m->aborted == MODEM_ABORT_NONE) {
+		if ((ev = raw_next(r, false, end)) == RAW_LOST)
+			return false;
+		if (ev != RAW_LINE)
+			continue;
+		if (strncmp(r->line, "+CMGF:", 6) == 0)
+			pdu = atoi(r->line + 6) == 0;
+		else if (strcmp(r->line, "OK") == 0 || final_error(r->line) != -1) {
+			if (pdu && strcmp(r->line, "OK") == 0) {
+				m->direct = DIRECT_ON;
+				log_info("modem: %s: PDU mode: AT+CMGS written "
+				    "directly (modems.direct_send)", m->name);
+				return true;
+			}
+			break;
+		} else if (strncmp(r->line, "AT", 2) != 0)
+			raw_unsolicited(r, r->line);
+	}
+	if (++m->direct_checks >= DIRECT_CHECKS) {
+		m->direct = DIRECT_OFF;
+		log_info("modem: %s: not in PDU mode (AT+CMGF?): sending "
+		    "through libgammu (0.7 s slower a part)", m->name);
+	}
+	return false;
+}
+
+/*
+ * What is left of the last read, and a line begun: libgammu would never
+ * see it now. Read to the end of that line (briefly), hand each on.
+ */
+static void
+raw_finish(struct rawport *r)
+{
+	int64_t end = loop_now() + 200;
+	enum raw_ev ev;
+
+	while (r->inpos < r->inlen || (r->len > 0 && !r->done)) {
+		if ((ev = raw_next(r, false, end)) == RAW_LINE)
+			raw_unsolicited(r, r->line);
+		else if (ev != RAW_AGAIN || loop_now() >= end)
+			break;
+	}
+}
+
+/* direct_submit's results besides an enum wait_end. */
+#define DIRECT_FALLBACK	(-1)	/* nothing written: send through libgammu */
+#define DIRECT_NOT_SENT	(-2)	/* cut short before the PDU: not sent */
+
+/*
+ * One part through the direct send: DIRECT_FALLBACK, DIRECT_NOT_SENT, or
+ * how the wait for the answer ended, with send_done, send_status and
+ * send_mr set as libgammu's send-status callback sets them.
+ */
+static int
+direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
+{
+	static const char hexdig[] = "0123456789ABCDEF";
+	GSM_SMSMessageLayout *l = &PHONE_SMSSubmit;
+	unsigned char frame[1000], req[400];
+	char hex[2 * sizeof(req) + 2], cmd[32];
+	struct rawport r = { .m = m };
+	int64_t now, end, stop;
+	int length = 0, n = 0, i, len, mr = -1, code;
+	enum raw_ev ev;
+
+	memset(frame, 0, sizeof(frame));
+	if (GSM_EncodeSMSFrame(GSM_GetDI(m->sm), sms, frame, *l, &length,
+	    TRUE) != ERR_NONE || (length -= l->Text) < 0 ||
+	    frame[l->SMSCNumber] > 11 || frame[l->Number] > 20 ||
+	    length > 140)
+		return DIRECT_FALLBACK;	/* libgammu says what is wrong */
+	/* The layout of libgammu's ATGEN_MakeSMSFrame, PDU mode. */
+	for (i = 0; i < frame[l->SMSCNumber] + 1; i++)
+		req[n++] = frame[l->SMSCNumber + i];
+	req[n++] = frame[l->firstbyte];
+	req[n++] = frame[l->TPMR];
+	for (i = 0; i < (frame[l->Number] + 1) / 2 + 2; i++)
+		req[n++] = frame[l->Number + i];
+	req[n++] = frame[l->TPPID];
+	req[n++] = frame[l->TPDCS];
+	req[n++] = frame[l->TPVP];
+	req[n++] = frame[l->TPUDL];
+	for (i = 0; i < length; i++)
+		req[n++] = frame[l->Text + i];
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = hexdig[req[i] >> 4];
+		hex[2 * i + 1] = hexdig[req[i] & 15];
+	}
+	hex[2 * n] = '\x1a';	/* Ctrl-Z sends */
+	/* What came before is libgammu's to read: +CMTI and the like. */
+	for (i = 0; i < 32 && loop_wait_readable(m->fd, 0) == 1; i++)
+		GSM_ReadDevice(m->sm, FALSE);
+	if (!direct_ready(m, &r))
+		return DIRECT_FALLBACK;
+	len = snprintf(cmd, sizeof(cmd), "AT+CMGS=%d\r", n - (req[0] + 1));
+	end = loop_now() + DIRECT_PROMPT_MS;
+	if (end > deadline)
+		end = deadline;
+	if (!raw_write(m, cmd, (size_t)len, end))
+		return DIRECT_FALLBACK;
+	for (;;) {
+		if (m->aborted != MODEM_ABORT_NONE)
+			return DIRECT_NOT_SENT;
+		if ((ev = raw_next(&r, true, end)) == RAW_PROMPT)
+			break;
+		if (ev == RAW_LOST)
+			return DIRECT_NOT_SENT;
+		if (ev == RAW_AGAIN) {
+			if (loop_now() < end)
+				continue;
+			/* No prompt: ESC leaves the command; libgammu's way now. */
+			(void)raw_write(m, "\x1b", 1, loop_now() + 1000);
+			m->direct = DIRECT_OFF;
+			log_warnx("modem: %s: no \"> \" prompt within %d s of "
+			    "AT+CMGS: sending through libgammu from now on",
+			    m->name, DIRECT_PROMPT_MS / 1000);
+			return DIRECT_FALLBACK;
+		}
+		if ((code = final_error(r.line)) != -1) {
+			/* Refused before the PDU: nothing was sent. */
+			m->send_done = true;
+			m->send_status = code;
+			raw_finish(&r);
+			return WAIT_ANSWERED;
+		}
+		if (strncmp(r.line, "AT", 2) != 0)	/* not our echo */
+			raw_unsolicited(&r, r.line);
+	}
+	if (!raw_write(m, hex, 2 * (size_t)n + 1, deadline))
+		return WAIT_LOST;
+	for (;;) {
+		if (m->aborted != MODEM_ABORT_NONE)
+			return m->aborted == MODEM_ABORT_STOP ? WAIT_STOPPED :
+			    WAIT_TIMEOUT;
+		now = loop_now();
+		stop = stop_deadline(m);
+		if (stop != 0 && now >= stop)
+			return WAIT_STOPPED;
+		if (now >= deadline)
+			return WAIT_TIMEOUT;
+		end = stop != 0 && stop < deadline ? stop : deadline;
+		if ((ev = raw_next(&r, false, end)) == RAW_LOST)
+			return WAIT_LOST;
+		if (ev != RAW_LINE)
+			continue;
+		if (r.cds)	/* a +CDS report's PDU (its SMSC may be ours) */
+			raw_unsolicited(&r, r.line);
+		else if (strncmp(r.line, "+CMGS:", 6) == 0)
+			mr = atoi(r.line + 6);
+		else if (strcmp(r.line, "OK") == 0 ||
+		    (code = final_error(r.line)) != -1) {
+			m->send_done = true;
+			m->send_status = strcmp(r.line, "OK") == 0 ? 0 : code;
+			m->send_mr = m->send_status == 0 ? mr : -1;
+			break;
+		} else if (strncmp(r.line, hex, 2 * (size_t)n) != 0)
+			raw_unsolicited(&r, r.line);	/* not the echo */
+	}
+	raw_finish(&r);
+	return WAIT_ANSWERED;
+}
+
 /* How one part went. */
 enum part_end {
 	PART_SENT,
@@ -890,6 +1265,7 @@ send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
     int64_t deadline, struct send_outcome *out)
 {
 	GSM_Error e;
+	int w;
 
 	sms->SMSC = *smsc;
 	sms->SMSC.Location = 0;
@@ -898,19 +1274,34 @@ send_part(struct modem *m, GSM_SMSMessage *sms, const GSM_SMSC *smsc,
 	m->send_done = false;
 	m->send_status = -1;
 	m->send_mr = -1;
-	if ((e = GSM_SendSMS(m->sm, sms)) != ERR_NONE) {
-		snprintf(out->error, sizeof(out->error), "send: %s",
-		    GSM_ErrorString(e));
-		if (m->aborted != MODEM_ABORT_NONE) {
-			/* Cut short inside libgammu: the PDU may have gone. */
-			out->cls = MODEM_RESET;
-			out->stopped = m->aborted == MODEM_ABORT_STOP;
-			return PART_UNANSWERED;
-		}
-		out->cls = modem_classify(MODEM_OP_SEND, e, 0);
+	w = DIRECT_FALLBACK;
+	/* Not while a USSD answer is awaited: libgammu must read it. */
+	if (m->conf.direct_send && m->fd >= 0 && m->direct != DIRECT_OFF &&
+	    !m->ussd_waiting)
+		w = direct_submit(m, sms, deadline);
+	if (w == DIRECT_NOT_SENT) {
+		snprintf(out->error, sizeof(out->error), "send: cut short "
+		    "before the message was handed to the modem");
+		out->cls = MODEM_RESET;
+		out->stopped = m->aborted == MODEM_ABORT_STOP;
 		return PART_FAILED;
 	}
-	switch (wait_send_status(m, deadline)) {
+	if (w == DIRECT_FALLBACK) {
+		if ((e = GSM_SendSMS(m->sm, sms)) != ERR_NONE) {
+			snprintf(out->error, sizeof(out->error), "send: %s",
+			    GSM_ErrorString(e));
+			if (m->aborted != MODEM_ABORT_NONE) {
+				/* Cut short inside libgammu: the PDU may have gone. */
+				out->cls = MODEM_RESET;
+				out->stopped = m->aborted == MODEM_ABORT_STOP;
+				return PART_UNANSWERED;
+			}
+			out->cls = modem_classify(MODEM_OP_SEND, e, 0);
+			return PART_FAILED;
+		}
+		w = wait_send_status(m, deadline);
+	}
+	switch ((enum wait_end)w) {
 	case WAIT_ANSWERED:
 		break;
 	case WAIT_TIMEOUT:

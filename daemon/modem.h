@@ -99,6 +99,13 @@ struct modem {
 	int			 send_status;
 	int			 send_mr;	/* the network's message reference */
 	bool			 want_reports;	/* ask for a status report (sms.delivery_reports) */
+	/*
+	 * modems.direct_send on this connection: DIRECT_UNKNOWN until
+	 * AT+CMGF? said PDU mode, DIRECT_OFF after that failed a few times or
+	 * a prompt never came (libgammu's GSM_SendSMS then).
+	 */
+	int			 direct;
+	int			 direct_checks;
 	/* status reports: +CDS ones as they came, +CDSI locations to read */
 	struct modem_report	 reports[MODEM_REPORTS_MAX];
 	int			 nreports;
@@ -119,6 +126,11 @@ struct modem {
 };
 
 /* Why a guarded call was cut short (struct modem's aborted). */
+/* struct modem's direct. */
+#define DIRECT_UNKNOWN	0
+#define DIRECT_ON	1
+#define DIRECT_OFF	2
+
 #define MODEM_ABORT_NONE	0
 #define MODEM_ABORT_HUNG	1	/* it overran its deadline */
 #define MODEM_ABORT_STOP	2	/* a stop request's grace ran out */

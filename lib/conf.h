@@ -33,6 +33,9 @@ struct conf_modem {
 	bool		 reply_same_modem; /* replies to its queries wait for it while it is ready */
 	int		 per_minute;	/* its pacing, 0: sms.per_minute */
 	int		 per_day;	/* parts a day at most (carrier caps), 0: none */
+	/* AT+CMGS written by dossierd on the open port (no fixed sleeps);
+	   false: the modem library's own send (0.7 s of sleeps a part) */
+	bool		 direct_send;
 	/* status_reports = "stored": reports kept in the SIM (+CDSI), read and
 	   deleted there; "direct" (default): +CDS lines, two AT commands fewer */
 	bool		 reports_stored;

@@ -1,0 +1,70 @@
+#!/bin/sh
+# modems.direct_send over libgammu's AT driver and the fake modem: dossierd writes
+# AT+CMGS itself on libgammu's port. While it waits for the network's answer the
+# modem says other things, and none of it is lost: a +CMTI (the query is read and
+# answered at once, not at the next poll), a +CDS status report (recorded), junk
+# lines libgammu would ignore. A refusal (+CMS ERROR) is retried as before; a
+# second query waiting behind the first goes out too. With direct_send = false
+# every part goes through libgammu's GSM_SendSMS (its debug log says so), and the
+# same exchange works.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fakemodem.sh"
+N1=+84912000001 N2=+84912000002 N3=+84912000003
+CODE=000.00.12.H39-261120-0042
+empty_records
+rsql "INSERT INTO dossiers (code, procedure, applicant, phone, office, status, due_at, updated_at)
+    VALUES ('$CODE', 'Cấp bản sao', 'Lê Văn C', '0912000002', 'Bộ phận một cửa UBND xã Hòa Tiến', 4, '2026-12-20', '2026-12-01T08:00:00')"
+start_fakemodem
+# Inbox reads only on +CMTI (poll_interval 60): a lost +CMTI shows as a late answer.
+FAULT_MODEM='poll_interval = 60; send_timeout = 20; status_interval = 60;'
+FAULT_LOG_LEVEL=debug
+write_fault_conf
+DOSSIERD_GAMMU_LOG=$T/gammu-direct.log
+export DOSSIERD_GAMMU_LOG
+start_fault_daemon
+
+# --- The network answers AT+CMGS 3 s late; meanwhile a query, a report, junk.
+fm latency cmgs:=3 >/dev/null || fail "fake modem: latency"
+sent0=$(fm_stat sent_parts)
+queue_send $N1 "Thong bao thu nhat"
+fm wait event=sent count:=$((sent0 + 1)) timeout:=15 >/dev/null || fail "the first message never reached the modem"
+fm inject from=$N2 text="HS $CODE" >/dev/null || fail "fake modem: inject"
+fm status_report mr:=250 to=+84987654321 status:=0 >/dev/null || fail "fake modem: status_report"
+fm garbage lines:=3 kind=urc >/dev/null || fail "fake modem: garbage"
+t0=$(now)
+wait_for 20 "[ \"\$(sent_to $N1)\" = 1 ]" || fail "N1 not sent: $(sql "SELECT state, last_error FROM outbox WHERE number = '$N1'")"
+grep -q "during a send the modem said: ^" "$T/dossierd.log" || fail "the junk lines were not read during the send"
+# The query came with a +CMTI during the send: answered without waiting for a poll.
+wait_for 15 "[ \"\$(sent_to $N2)\" = 1 ]" || fail "the query announced during the send was not answered in time ($(elapsed "$t0") s)"
+texts_to $N2 | grep -q "$CODE" || fail "N2's answer: $(texts_to $N2)"
+grep -q "message reference 250 .*matches no message" "$T/dossierd.log" || fail "the +CDS that came during the send was lost"
+wait_for 15 "[ \"\$(sql \"SELECT delivery FROM outbox WHERE number = '$N1'\")\" = delivered ]" ||
+    fail "N1's own report: $(sql "SELECT delivery FROM outbox WHERE number = '$N1'")"
+grep -q "PDU mode: AT+CMGS written directly" "$T/dossierd.log" || fail "the direct send was not used"
+grep -q "sending through libgammu" "$T/dossierd.log" && fail "fell back to libgammu: $(grep 'libgammu' "$T/dossierd.log")"
+grep -q "Sending SMS" "$DOSSIERD_GAMMU_LOG" && fail "libgammu's GSM_SendSMS sent a part"
+
+# --- A refusal (+CMS ERROR 38, network out of order) is retried; then it goes.
+fm latency cmgs:=0 >/dev/null
+fm fail_sends count:=1 code:=38 >/dev/null || fail "fake modem: fail_sends"
+queue_send $N3 "Thong bao thu ba"
+wait_for 20 "[ \"\$(sent_to $N3)\" = 1 ]" || fail "N3 after a refusal: $(sql "SELECT state, attempts, last_error FROM outbox WHERE number = '$N3'")"
+[ "$(sql "SELECT attempts FROM outbox WHERE number = '$N3'")" = 2 ] || fail "N3: $(sql "SELECT attempts, last_error FROM outbox WHERE number = '$N3'")"
+[ "$(fm_count send_failed)" = 1 ] || fail "send_failed events: $(fm_count send_failed)"
+fm_check_exactly_once
+stop_daemon
+
+# --- direct_send = false: libgammu's own send, the same exchange.
+FAULT_MODEM='poll_interval = 60; send_timeout = 20; status_interval = 60; direct_send = false;'
+write_fault_conf
+DOSSIERD_GAMMU_LOG=$T/gammu-libgammu.log
+export DOSSIERD_GAMMU_LOG
+n_direct=$(grep -c "PDU mode: AT+CMGS written directly" "$T/dossierd.log")
+start_fault_daemon
+N4=+84912000004
+queue_send $N4 "Thong bao qua libgammu"
+wait_for 20 "[ \"\$(sent_to $N4)\" = 1 ]" || fail "N4 not sent through libgammu"
+grep -q "Sending SMS" "$DOSSIERD_GAMMU_LOG" || fail "libgammu's GSM_SendSMS did not send with direct_send = false"
+[ "$(grep -c "PDU mode: AT+CMGS written directly" "$T/dossierd.log")" = "$n_direct" ] || fail "direct send used with direct_send = false"
+stop_daemon
+echo "direct send: a +CMTI, a +CDS and junk during a 3 s send all handled; refusal retried; libgammu's send with direct_send = false"
