@@ -850,27 +850,43 @@ stop_deadline(struct modem *m)
  * comes or a deadline passes: never a busy loop. Without a descriptor
  * (the dummy phone) it ticks every 20 ms.
  */
+/*
+ * One turn of a wait for a send's answer: how the wait ends (an enum
+ * wait_end: cut short, the stop's grace or the deadline passed), or -1 and
+ * in *end until when this turn may wait.
+ */
+static int
+wait_turn(struct modem *m, int64_t deadline, int64_t *end)
+{
+	int64_t now, stop;
+
+	if (m->aborted != MODEM_ABORT_NONE)
+		return m->aborted == MODEM_ABORT_STOP ? WAIT_STOPPED :
+		    WAIT_TIMEOUT;
+	now = loop_now();
+	stop = stop_deadline(m);
+	if (stop != 0 && now >= stop)
+		return WAIT_STOPPED;
+	if (now >= deadline)
+		return WAIT_TIMEOUT;
+	*end = stop != 0 && stop < deadline ? stop : deadline;
+	return -1;
+}
+
 static enum wait_end
 wait_send_status(struct modem *m, int64_t deadline)
 {
-	int64_t now, end, stop;
+	int64_t now, end;
 	int r;
 
 	for (;;) {
 		if (m->send_done)
 			return WAIT_ANSWERED;
-		if (m->aborted != MODEM_ABORT_NONE)
-			return m->aborted == MODEM_ABORT_STOP ? WAIT_STOPPED :
-			    WAIT_TIMEOUT;
-		if (!GSM_IsConnected(m->sm))
+		if (m->aborted == MODEM_ABORT_NONE && !GSM_IsConnected(m->sm))
 			return WAIT_LOST;
+		if ((r = wait_turn(m, deadline, &end)) != -1)
+			return (enum wait_end)r;
 		now = loop_now();
-		stop = stop_deadline(m);
-		if (stop != 0 && now >= stop)
-			return WAIT_STOPPED;
-		if (now >= deadline)
-			return WAIT_TIMEOUT;
-		end = stop != 0 && stop < deadline ? stop : deadline;
 		r = loop_wait_readable(m->fd, m->fd >= 0 ?
 		    (end - now < 1000 ? end - now : 1000) :
 		    (end - now < 20 ? end - now : 20));
@@ -1152,7 +1168,7 @@ direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 	unsigned char frame[1000], req[400];
 	char hex[2 * sizeof(req) + 2], cmd[32];
 	struct rawport r = { .m = m };
-	int64_t now, end, stop;
+	int64_t end;
 	int length = 0, n = 0, i, len, mr = -1, code;
 	enum raw_ev ev;
 
@@ -1222,16 +1238,8 @@ direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 	if (!raw_write(m, hex, 2 * (size_t)n + 1, deadline))
 		return WAIT_LOST;
 	for (;;) {
-		if (m->aborted != MODEM_ABORT_NONE)
-			return m->aborted == MODEM_ABORT_STOP ? WAIT_STOPPED :
-			    WAIT_TIMEOUT;
-		now = loop_now();
-		stop = stop_deadline(m);
-		if (stop != 0 && now >= stop)
-			return WAIT_STOPPED;
-		if (now >= deadline)
-			return WAIT_TIMEOUT;
-		end = stop != 0 && stop < deadline ? stop : deadline;
+		if ((code = wait_turn(m, deadline, &end)) != -1)
+			return code;
 		if ((ev = raw_next(&r, false, end)) == RAW_LOST)
 			return WAIT_LOST;
 		if (ev != RAW_LINE)
