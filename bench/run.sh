@@ -277,6 +277,7 @@ main() {
 	RES=$W/res
 	mkdir -p "$RES"
 	UPTIME0=$(uptime | sed 's/.*load/load/')
+	GIT0=$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo "(not a git tree)")
 	echo "dossierd benchmarks, $(date '+%Y-%m-%d %H:%M:%S %Z')"
 	echo "machine: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1),"
 	echo "         $(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
@@ -317,6 +318,7 @@ main() {
 		echo "- machine: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
 		echo "- load: at start $UPTIME0; at the end $(uptime | sed 's/.*load/load/')"
 		echo "- versions: $("$DOSSIERD" -V 2>&1 | head -1), sqlite $(sqlite3 -batch :memory: 'SELECT sqlite_version()'), libgammu $(pkg-config --modversion gammu 2>/dev/null || echo '?'), $(valgrind --version), gammu-smsd $(gammu-smsd --version 2>/dev/null | sed -n '1s/[^0-9]*\([0-9][0-9.]*\).*/\1/p'), smstools3 $(dpkg-query -W -f='${Version}' smstools 2>/dev/null)"
+		echo "- build: $(sed -n 's/^CFLAGS = //p' "$top_builddir/Makefile" | head -1) (CFLAGS of $top_builddir), git $GIT0 when the run started"
 		echo "- configuration: records $(th "$BIG") generated dossiers; fake AT modem tests/fakemodem (connection dku2at, model at, SIM of 30 slots); see bench/suite.sh for each run"
 	} > "$RES/header.txt"
 	python3 "$here/report.py" "$RES" "$top_srcdir/bench/results.md" || return 1
