@@ -5,8 +5,9 @@
 # answered at once, not at the next poll), a +CDS status report (recorded), junk
 # lines libgammu would ignore. A refusal (+CMS ERROR) is retried as before; a
 # second query waiting behind the first goes out too. With direct_send = false
-# every part goes through libgammu's GSM_SendSMS (its debug log says so), and the
-# same exchange works.
+# every part goes through libgammu's GSM_SendSMS (its debug log says so), the
+# same exchange works, and the same messages (GSM-7 and UCS-2) leave as the very
+# same PDUs both ways.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakemodem.sh"
 N1=+84912000001 N2=+84912000002 N3=+84912000003
@@ -18,6 +19,10 @@ start_fakemodem
 # Inbox reads only on +CMTI (poll_interval 60): a lost +CMTI shows as a late answer.
 FAULT_MODEM='poll_interval = 60; send_timeout = 20; status_interval = 60;'
 FAULT_LOG_LEVEL=debug
+FAULT_SMS='per_minute = 600; retry_initial = 1; retry_max = 2; charset = "auto";'
+N6=+84912000006 N7=0912000007
+TEXT6="Kết quả hồ sơ $CODE đã có, mời ông/bà đến nhận."
+TEXT7="Ket qua ho so $CODE da co, moi ong/ba den nhan."
 write_fault_conf
 DOSSIERD_GAMMU_LOG=$T/gammu-direct.log
 export DOSSIERD_GAMMU_LOG
@@ -51,6 +56,9 @@ queue_send $N3 "Thong bao thu ba"
 wait_for 20 "[ \"\$(sent_to $N3)\" = 1 ]" || fail "N3 after a refusal: $(sql "SELECT state, attempts, last_error FROM outbox WHERE number = '$N3'")"
 [ "$(sql "SELECT attempts FROM outbox WHERE number = '$N3'")" = 2 ] || fail "N3: $(sql "SELECT attempts, last_error FROM outbox WHERE number = '$N3'")"
 [ "$(fm_count send_failed)" = 1 ] || fail "send_failed events: $(fm_count send_failed)"
+queue_send $N6 "$TEXT6"
+queue_send $N7 "$TEXT7"
+wait_for 20 "[ \"\$(sent_to $N6)\" = 1 ] && [ \"\$(sent_to +84912000007)\" = 1 ]" || fail "N6/N7 not sent directly"
 fm_check_exactly_once
 stop_daemon
 
@@ -65,6 +73,27 @@ N4=+84912000004
 queue_send $N4 "Thong bao qua libgammu"
 wait_for 20 "[ \"\$(sent_to $N4)\" = 1 ]" || fail "N4 not sent through libgammu"
 grep -q "Sending SMS" "$DOSSIERD_GAMMU_LOG" || fail "libgammu's GSM_SendSMS did not send with direct_send = false"
+queue_send $N6 "$TEXT6"
+queue_send $N7 "$TEXT7"
+wait_for 20 "[ \"\$(sent_to $N6)\" = 2 ] && [ \"\$(sent_to +84912000007)\" = 2 ]" || fail "N6/N7 not sent through libgammu"
+# The same message, the same PDU: the direct layout is libgammu's own.
+python3 - "$T/modem.log" <<'PY' || fail "the direct send's PDUs differ from libgammu's (above)"
+import collections, json, sys
+pdus = collections.defaultdict(list)
+for line in open(sys.argv[1], encoding="utf-8"):
+    e = json.loads(line)
+    if e.get("event") == "sent" and e.get("to") in ("+84912000006", "+84912000007"):
+        pdus[e["to"]].append((e["coding"], e["pdu"]))
+bad = 0
+for to, got in sorted(pdus.items()):
+    print("%s: %s" % (to, " / ".join("%s %s" % g for g in got)))
+    if len(got) != 2 or got[0] != got[1]:
+        bad = 1
+if sorted(c for c, _ in (g[0] for g in pdus.values() if g)) != ["gsm7", "ucs2"] and not bad:
+    print("codings: %r" % {k: v[0][0] for k, v in pdus.items()})
+    bad = 1
+sys.exit(bad)
+PY
 [ "$(grep -c "PDU mode: AT+CMGS written directly" "$T/dossierd.log")" = "$n_direct" ] || fail "direct send used with direct_send = false"
 stop_daemon
 echo "direct send: a +CMTI, a +CDS and junk during a 3 s send all handled; refusal retried; libgammu's send with direct_send = false"
