@@ -483,6 +483,7 @@ modem_open(struct modem *m)
 	m->fd = find_port_fd(m->conf.device);
 	m->direct = DIRECT_UNKNOWN;
 	m->direct_checks = 0;
+	m->direct_misses = 0;
 	log_debug("modem: %s: port descriptor %d", m->name, m->fd);
 	return MODEM_OK;
 }
@@ -911,6 +912,7 @@ wait_send_status(struct modem *m, int64_t deadline)
 #define DIRECT_PROMPT_MS	5000	/* AT+CMGS=<n> -> "> " */
 #define DIRECT_CMGF_MS		2000	/* AT+CMGF? -> +CMGF: 0, OK */
 #define DIRECT_CHECKS		3	/* AT+CMGF? answers before giving up */
+#define DIRECT_MISSES		3	/* prompts missed in a row before giving up */
 
 /* What the modem says on the port while dossierd reads it. */
 struct rawport {
@@ -1210,19 +1212,27 @@ direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 	for (;;) {
 		if (m->aborted != MODEM_ABORT_NONE)
 			return DIRECT_NOT_SENT;
-		if ((ev = raw_next(&r, true, end)) == RAW_PROMPT)
+		if ((ev = raw_next(&r, true, end)) == RAW_PROMPT) {
+			m->direct_misses = 0;
 			break;
+		}
 		if (ev == RAW_LOST)
 			return DIRECT_NOT_SENT;
 		if (ev == RAW_AGAIN) {
 			if (loop_now() < end)
 				continue;
-			/* No prompt: ESC leaves the command; libgammu's way now. */
+			/*
+			 * No prompt: ESC leaves the command; this part goes
+			 * libgammu's way, and every part after the third time
+			 * in a row (a busy moment is not a modem without it).
+			 */
 			(void)raw_write(m, "\x1b", 1, loop_now() + 1000);
-			m->direct = DIRECT_OFF;
+			if (++m->direct_misses >= DIRECT_MISSES)
+				m->direct = DIRECT_OFF;
 			log_warnx("modem: %s: no \"> \" prompt within %d s of "
-			    "AT+CMGS: sending through libgammu from now on",
-			    m->name, DIRECT_PROMPT_MS / 1000);
+			    "AT+CMGS: sending through libgammu %s", m->name,
+			    DIRECT_PROMPT_MS / 1000, m->direct == DIRECT_OFF ?
+			    "from now on" : "this time");
 			return DIRECT_FALLBACK;
 		}
 		if ((code = final_error(r.line)) != -1) {

@@ -102,10 +102,12 @@ struct modem {
 	/*
 	 * modems.direct_send on this connection: DIRECT_UNKNOWN until
 	 * AT+CMGF? said PDU mode, DIRECT_OFF after that failed a few times or
-	 * a prompt never came (libgammu's GSM_SendSMS then).
+	 * the prompt did not come three times in a row (libgammu's
+	 * GSM_SendSMS then).
 	 */
 	int			 direct;
 	int			 direct_checks;
+	int			 direct_misses;	/* prompts missed in a row */
 	/* status reports: +CDS ones as they came, +CDSI locations to read */
 	struct modem_report	 reports[MODEM_REPORTS_MAX];
 	int			 nreports;
