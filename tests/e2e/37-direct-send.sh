@@ -4,7 +4,8 @@
 # modem says other things, and none of it is lost: a +CMTI (the query is read and
 # answered at once, not at the next poll), a +CDS status report (recorded), junk
 # lines libgammu would ignore. A refusal (+CMS ERROR) is retried as before; a
-# second query waiting behind the first goes out too. With direct_send = false
+# second query waiting behind the first goes out too; a missing "> " prompt sends
+# that part through libgammu and the next directly again. With direct_send = false
 # every part goes through libgammu's GSM_SendSMS (its debug log says so), the
 # same exchange works, and the same messages (GSM-7 and UCS-2) leave as the very
 # same PDUs both ways.
@@ -56,6 +57,22 @@ queue_send $N3 "Thong bao thu ba"
 wait_for 20 "[ \"\$(sent_to $N3)\" = 1 ]" || fail "N3 after a refusal: $(sql "SELECT state, attempts, last_error FROM outbox WHERE number = '$N3'")"
 [ "$(sql "SELECT attempts FROM outbox WHERE number = '$N3'")" = 2 ] || fail "N3: $(sql "SELECT attempts, last_error FROM outbox WHERE number = '$N3'")"
 [ "$(fm_count send_failed)" = 1 ] || fail "send_failed events: $(fm_count send_failed)"
+# --- No "> " prompt (a modem too busy to answer): ESC, that part through
+# libgammu, and the next one directly again.
+g0=$(grep -c "Sending SMS" "$DOSSIERD_GAMMU_LOG")
+fm no_prompt count:=1 >/dev/null || fail "fake modem: no_prompt"
+N8=+84912000008 N9=+84912000009
+queue_send $N8 "Thong bao luc modem ban"
+wait_for 30 "[ \"\$(sent_to $N8)\" = 1 ]" || fail "N8 after a missing prompt: $(sql "SELECT state, attempts, last_error FROM outbox WHERE number = '$N8'")"
+[ "$(fm_count no_prompt)" = 1 ] || fail "the fake swallowed $(fm_count no_prompt) AT+CMGS"
+grep -q 'no "> " prompt within 5 s of AT+CMGS: sending through libgammu this time' "$T/dossierd.log" ||
+    fail "the missing prompt was not logged"
+g1=$(grep -c "Sending SMS" "$DOSSIERD_GAMMU_LOG")
+[ "$g1" -gt "$g0" ] || fail "after the missing prompt the part did not go through libgammu"
+queue_send $N9 "Thong bao sau do"
+wait_for 20 "[ \"\$(sent_to $N9)\" = 1 ]" || fail "N9 not sent"
+[ "$(grep -c "Sending SMS" "$DOSSIERD_GAMMU_LOG")" = "$g1" ] || fail "the part after the missing prompt did not go directly"
+
 queue_send $N6 "$TEXT6"
 queue_send $N7 "$TEXT7"
 wait_for 20 "[ \"\$(sent_to $N6)\" = 1 ] && [ \"\$(sent_to +84912000007)\" = 1 ]" || fail "N6/N7 not sent directly"

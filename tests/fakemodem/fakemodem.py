@@ -797,6 +797,7 @@ class Modem:
         self.mr = 0            # TP-MR the "network" hands out (+CMGS: <mr>)
         self.ref = random.randint(1, 200)
         self.fail_sends = []   # list of CMS error codes for the next sends
+        self.no_prompt = 0     # the next AT+CMGS commands swallowed: no "> ", no answer
         self.network = "home"
         self.rssi = 20
         self.ber = 99
@@ -1707,6 +1708,10 @@ def h_cmgs(m, kind, args):
         raise m.cms(304)
     if not 7 <= n <= 176:
         raise m.cms(304)
+    if m.no_prompt > 0:
+        m.no_prompt -= 1
+        m.log.emit("no_prompt", length=n)
+        return "DEFER"     # a modem too busy to answer: no prompt, nothing at all
     m.pdu_mode = {"len": n, "buf": []}
     return "PROMPT"
 
@@ -2155,6 +2160,9 @@ class Server:
             m.fail_sends = [code] * k
             self.log.emit("fail_sends", count=k, code=code)
             return {"count": k, "code": code}
+        if cmd == "no_prompt":
+            m.no_prompt = num("count", 1, int)
+            return {"count": m.no_prompt}
         if cmd == "hang":
             self.hang(num("seconds", None), bool(p.get("chatter", False)), num("interval", 1.0))
             return {}
