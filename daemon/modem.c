@@ -846,12 +846,6 @@ stop_deadline(struct modem *m)
 }
 
 /*
- * Wait for the send-status callback, sleeping until the port has
- * something to read (each GSM_ReadDevice costs a 64 kB clear), a signal
- * comes or a deadline passes: never a busy loop. Without a descriptor
- * (the dummy phone) it ticks every 20 ms.
- */
-/*
  * One turn of a wait for a send's answer: how the wait ends (an enum
  * wait_end: cut short, the stop's grace or the deadline passed), or -1 and
  * in *end until when this turn may wait.
@@ -874,6 +868,12 @@ wait_turn(struct modem *m, int64_t deadline, int64_t *end)
 	return -1;
 }
 
+/*
+ * Wait for the send-status callback, sleeping until the port has
+ * something to read (each GSM_ReadDevice costs a 64 kB clear), a signal
+ * comes or a deadline passes: never a busy loop. Without a descriptor
+ * (the dummy phone) it ticks every 20 ms.
+ */
 static enum wait_end
 wait_send_status(struct modem *m, int64_t deadline)
 {
@@ -1005,27 +1005,20 @@ raw_write(struct modem *m, const char *buf, size_t len, int64_t end)
 	return true;
 }
 
-/* The numeric code of a final error line, 500 (unknown) for a bare ERROR; -1: not one. */
+/*
+ * A final result line: 0 for OK, an error's code (500, unknown, for a
+ * bare ERROR); -1: not one.
+ */
 static int
-final_error(const char *line)
+final_result(const char *line)
 {
+	if (strcmp(line, "OK") == 0)
+		return 0;
 	if (strncmp(line, "+CMS ERROR:", 11) == 0 ||
 	    strncmp(line, "+CME ERROR:", 11) == 0)
 		return atoi(line + 11) > 0 ? atoi(line + 11) : 500;
 	if (strcmp(line, "ERROR") == 0 || strcmp(line, "COMMAND NOT SUPPORT") == 0)
 		return 500;
-	return -1;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
 	return -1;
 }
 
@@ -1042,22 +1035,18 @@ raw_unsolicited(struct rawport *r, const char *line)
 	char mem[3];
 	const char *q;
 	size_t i, n, pos = 0;
-	int hi, lo;
 
 	memset(&sms, 0, sizeof(sms));
 	if (r->cds) {
 		/* +CDS: <length> then the report's PDU, SMSC first. */
 		r->cds = false;
-		for (n = 0; line[2 * n] != '\0' && n < sizeof(pdu); n++) {
-			if ((hi = hexval(line[2 * n])) < 0 ||
-			    (lo = hexval(line[2 * n + 1])) < 0)
-				break;
-			pdu[n] = (unsigned char)(hi << 4 | lo);
-		}
+		if ((n = strlen(line) / 2) >= sizeof(pdu))
+			n = sizeof(pdu) - 1;
 		sms.State = SMS_UnRead;
 		sms.InboxFolder = TRUE;
 		sms.Folder = 1;
-		if (GSM_DecodePDUFrame(GSM_GetDI(m->sm), &sms, pdu, n, &pos,
+		if (DecodeHexBin(pdu, (const unsigned char *)line, 2 * n) &&
+		    GSM_DecodePDUFrame(GSM_GetDI(m->sm), &sms, pdu, n, &pos,
 		    TRUE) == ERR_NONE)
 			incoming_sms_cb(m->sm, &sms, m);
 		else
@@ -1116,15 +1105,14 @@ direct_ready(struct modem *m, struct rawport *r)
 			continue;
 		if (strncmp(r->line, "+CMGF:", 6) == 0)
 			pdu = atoi(r->line + 6) == 0;
-		else if (strcmp(r->line, "OK") == 0 || final_error(r->line) != -1) {
-			if (pdu && strcmp(r->line, "OK") == 0) {
-				m->direct = DIRECT_ON;
-				log_info("modem: %s: PDU mode: AT+CMGS written "
-				    "directly (modems.direct_send)", m->name);
-				return true;
-			}
+		else if (strcmp(r->line, "OK") == 0 && pdu) {
+			m->direct = DIRECT_ON;
+			log_info("modem: %s: PDU mode: AT+CMGS written "
+			    "directly (modems.direct_send)", m->name);
+			return true;
+		} else if (final_result(r->line) != -1)
 			break;
-		} else if (strncmp(r->line, "AT", 2) != 0)
+		else if (strncmp(r->line, "AT", 2) != 0)
 			raw_unsolicited(r, r->line);
 	}
 	if (++m->direct_checks >= DIRECT_CHECKS) {
@@ -1165,7 +1153,6 @@ raw_finish(struct rawport *r)
 static int
 direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 {
-	static const char hexdig[] = "0123456789ABCDEF";
 	GSM_SMSMessageLayout *l = &PHONE_SMSSubmit;
 	unsigned char frame[1000], req[400];
 	char hex[2 * sizeof(req) + 2], cmd[32];
@@ -1193,10 +1180,7 @@ direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 	req[n++] = frame[l->TPUDL];
 	for (i = 0; i < length; i++)
 		req[n++] = frame[l->Text + i];
-	for (i = 0; i < n; i++) {
-		hex[2 * i] = hexdig[req[i] >> 4];
-		hex[2 * i + 1] = hexdig[req[i] & 15];
-	}
+	EncodeHexBin(hex, req, (size_t)n);
 	hex[2 * n] = '\x1a';	/* Ctrl-Z sends */
 	/* What came before is libgammu's to read: +CMTI and the like. */
 	for (i = 0; i < 32 && loop_wait_readable(m->fd, 0) == 1; i++)
@@ -1235,7 +1219,7 @@ direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 			    "from now on" : "this time");
 			return DIRECT_FALLBACK;
 		}
-		if ((code = final_error(r.line)) != -1) {
+		if ((code = final_result(r.line)) > 0) {
 			/* Refused before the PDU: nothing was sent. */
 			m->send_done = true;
 			m->send_status = code;
@@ -1258,11 +1242,10 @@ direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 			raw_unsolicited(&r, r.line);
 		else if (strncmp(r.line, "+CMGS:", 6) == 0)
 			mr = atoi(r.line + 6);
-		else if (strcmp(r.line, "OK") == 0 ||
-		    (code = final_error(r.line)) != -1) {
+		else if ((code = final_result(r.line)) != -1) {
 			m->send_done = true;
-			m->send_status = strcmp(r.line, "OK") == 0 ? 0 : code;
-			m->send_mr = m->send_status == 0 ? mr : -1;
+			m->send_status = code;
+			m->send_mr = code == 0 ? mr : -1;
 			break;
 		} else if (strncmp(r.line, hex, 2 * (size_t)n) != 0)
 			raw_unsolicited(&r, r.line);	/* not the echo */
