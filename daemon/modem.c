@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -731,6 +732,8 @@ msg_buffer(struct modem *m)
 	return m->msms;
 }
 
+static bool direct_delete(struct modem *, GSM_SMSMessage *, GSM_Error *);
+
 static void
 delete_stored(struct modem *m, const struct stored_list *del)
 {
@@ -744,7 +747,8 @@ delete_stored(struct modem *m, const struct stored_list *del)
 		sms.Location = del->v[i].location;
 		sms.Memory = del->v[i].memory;
 		sms.InboxFolder = del->v[i].inbox;
-		e = GSM_DeleteSMS(m->sm, &sms);
+		if (!direct_delete(m, &sms, &e))
+			e = GSM_DeleteSMS(m->sm, &sms);
 		if (modem_classify(MODEM_OP_DELETE, e, 0) != MODEM_OK)
 			log_warnx("modem: %s: deleting message %d: %s", m->name,
 			    sms.Location, GSM_ErrorString(e));
@@ -913,6 +917,7 @@ wait_send_status(struct modem *m, int64_t deadline)
 #define DIRECT_CMGF_MS		2000	/* AT+CMGF? -> +CMGF: 0, OK */
 #define DIRECT_CHECKS		3	/* AT+CMGF? answers before giving up */
 #define DIRECT_MISSES		3	/* prompts missed in a row before giving up */
+#define DIRECT_DELETE_MS	5000	/* AT+CMGD -> OK, libgammu's own wait */
 
 /* What the modem says on the port while dossierd reads it. */
 struct rawport {
@@ -1080,6 +1085,16 @@ raw_unsolicited(struct rawport *r, const char *line)
 	log_debug("modem: %s: during a send the modem said: %s", m->name, line);
 }
 
+/* What came before a direct command is libgammu's to read: +CMTI and the like. */
+static void
+drain_to_libgammu(struct modem *m)
+{
+	int i;
+
+	for (i = 0; i < 32 && loop_wait_readable(m->fd, 0) == 1; i++)
+		GSM_ReadDevice(m->sm, FALSE);
+}
+
 /*
  * May the direct send be used on this connection: the modem in PDU mode
  * (AT+CMGF? answers 0; in text mode AT+CMGS=<n> would take <n> for a phone
@@ -1124,8 +1139,10 @@ direct_ready(struct modem *m, struct rawport *r)
 }
 
 /*
- * What is left of the last read, and a line begun: libgammu would never
- * see it now. Read to the end of that line (briefly), hand each on.
+ * What is left of the last read, a line begun, or a +CDS report's PDU
+ * line still to come: libgammu would never see it now. Read to the end of
+ * that line (briefly), hand each on. Line ends left over begin nothing:
+ * waiting on them cost 200 ms after every final "OK\r\n".
  */
 static void
 raw_finish(struct rawport *r)
@@ -1133,12 +1150,103 @@ raw_finish(struct rawport *r)
 	int64_t end = loop_now() + 200;
 	enum raw_ev ev;
 
-	while (r->inpos < r->inlen || (r->len > 0 && !r->done)) {
+	for (;;) {
+		if (r->done) {
+			r->done = false;
+			r->len = 0;
+		}
+		while (r->len == 0 && r->inpos < r->inlen &&
+		    (r->in[r->inpos] == '\r' || r->in[r->inpos] == '\n'))
+			r->inpos++;
+		if (r->inpos >= r->inlen && r->len == 0 && !r->cds)
+			break;
 		if ((ev = raw_next(r, false, end)) == RAW_LINE)
 			raw_unsolicited(r, r->line);
 		else if (ev != RAW_AGAIN || loop_now() >= end)
 			break;
 	}
+}
+
+#ifdef HAVE_ATGEN_GETSMSLOCATION
+/* libgammu's AT driver (libgammu/phone/at/at-sms.c): exported, in no header. */
+GSM_Error ATGEN_GetSMSLocation(GSM_StateMachine *, GSM_SMSMessage *,
+    unsigned char *, int *, gboolean);
+#endif
+
+/*
+ * The direct delete (modems.direct_delete). libgammu's ATGEN_DeleteSMS
+ * reads the message again (AT+CPMS, AT+CMGR, AT+CPMS) before its AT+CMGD:
+ * four commands, each read of the port clearing 64 kB, where the listing
+ * has just read it. Here libgammu's own ATGEN_GetSMSLocation turns the
+ * message's location into the modem's index and selects its memory
+ * (AT+CPMS only when libgammu's record of the selected memory differs, so
+ * that record stays true), as its delete would; dossierd then writes the
+ * AT+CMGD. Only on libgammu's plain AT module (not Alcatel's or
+ * Sony-Ericsson's, whose private data differs) once the direct send has
+ * found the port answering (direct_ready). True when it answered, with the
+ * outcome in *e: ERR_NONE, or ERR_EMPTY for an index already empty (+CMS
+ * ERROR 321); false: libgammu's GSM_DeleteSMS is to do it.
+ */
+static bool
+direct_delete(struct modem *m, GSM_SMSMessage *sms, GSM_Error *e)
+{
+#ifdef HAVE_ATGEN_GETSMSLOCATION
+	GSM_PhoneModel *pm;
+	struct rawport r = { .m = m };
+	unsigned char folder = 0;
+	char cmd[32];
+	int64_t end;
+	int location = 0, len, code;
+	enum raw_ev ev;
+
+	if (!m->conf.direct_delete || !m->conf.direct_send || m->fd < 0 ||
+	    m->direct == DIRECT_OFF || m->ussd_waiting ||
+	    (m->conf.model[0] != '\0' && strcasecmp(m->conf.model, "at") != 0))
+		return false;
+	pm = GSM_GetModelInfo(m->sm);
+	if (GSM_IsPhoneFeatureAvailable(pm, F_ALCATEL) ||
+	    GSM_IsPhoneFeatureAvailable(pm, F_OBEX))
+		return false;
+	drain_to_libgammu(m);
+	if (!direct_ready(m, &r))
+		return false;
+	/* As libgammu's delete asks: for writing where the memory allows it. */
+	if (ATGEN_GetSMSLocation(m->sm, sms, &folder, &location, TRUE) !=
+	    ERR_NONE && ATGEN_GetSMSLocation(m->sm, sms, &folder, &location,
+	    FALSE) != ERR_NONE)
+		return false;
+	len = snprintf(cmd, sizeof(cmd), "AT+CMGD=%d\r", location);
+	end = loop_now() + DIRECT_DELETE_MS;
+	if (!raw_write(m, cmd, (size_t)len, end))
+		return false;
+	for (;;) {
+		if ((ev = raw_next(&r, false, end)) == RAW_LOST)
+			return false;
+		if (ev == RAW_AGAIN) {
+			if (loop_now() < end && m->aborted == MODEM_ABORT_NONE)
+				continue;
+			/* Unanswered: libgammu's delete reads it, then deletes. */
+			log_warnx("modem: %s: no answer to AT+CMGD=%d within "
+			    "%d s", m->name, location, DIRECT_DELETE_MS / 1000);
+			return false;
+		}
+		if ((code = final_result(r.line)) != -1)
+			break;
+		if (strncmp(r.line, "AT", 2) != 0)	/* not our echo */
+			raw_unsolicited(&r, r.line);
+	}
+	raw_finish(&r);
+	if (code == 321) {
+		*e = ERR_EMPTY;
+		return true;
+	}
+	/* Refused: libgammu's delete says why (or deletes it its way). */
+	*e = ERR_NONE;
+	return code == 0;
+#else
+	(void)m, (void)sms, (void)e;
+	return false;
+#endif
 }
 
 /* direct_submit's results besides an enum wait_end. */
@@ -1182,9 +1290,7 @@ direct_submit(struct modem *m, GSM_SMSMessage *sms, int64_t deadline)
 		req[n++] = frame[l->Text + i];
 	EncodeHexBin(hex, req, (size_t)n);
 	hex[2 * n] = '\x1a';	/* Ctrl-Z sends */
-	/* What came before is libgammu's to read: +CMTI and the like. */
-	for (i = 0; i < 32 && loop_wait_readable(m->fd, 0) == 1; i++)
-		GSM_ReadDevice(m->sm, FALSE);
+	drain_to_libgammu(m);
 	if (!direct_ready(m, &r))
 		return DIRECT_FALLBACK;
 	len = snprintf(cmd, sizeof(cmd), "AT+CMGS=%d\r", n - (req[0] + 1));

@@ -182,6 +182,7 @@ static const struct conf_key modem_keys[] = {
 	{ "per_minute", CT_INT, offsetof(struct conf_modem, per_minute), .min = 0, .max = 6000, .def = 0 },
 	{ "per_day", CT_INT, offsetof(struct conf_modem, per_day), .min = 0, .max = 1000000, .def = 0 },
 	{ "direct_send", CT_BOOL, offsetof(struct conf_modem, direct_send), .min = 0, .max = 1, .def = 1 },
+	{ "direct_delete", CT_BOOL, offsetof(struct conf_modem, direct_delete), .min = 0, .max = 1, .def = 1 },
 };
 
 static const char *const status_fields[] = { "code", "text", "notice", "final", "done" };

@@ -8,7 +8,9 @@
 # that part through libgammu and the next directly again. With direct_send = false
 # every part goes through libgammu's GSM_SendSMS (its debug log says so), the
 # same exchange works, and the same messages (GSM-7 and UCS-2) leave as the very
-# same PDUs both ways.
+# same PDUs both ways. A stored query leaves the SIM with one AT+CMGD written by
+# dossierd (modems.direct_delete), not libgammu's re-read and delete; a refused
+# AT+CMGD falls back to libgammu's delete.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fakemodem.sh"
 N1=+84912000001 N2=+84912000002 N3=+84912000003
@@ -49,6 +51,20 @@ wait_for 15 "[ \"\$(sql \"SELECT delivery FROM outbox WHERE number = '$N1'\")\" 
 grep -q "PDU mode: AT+CMGS written directly" "$T/dossierd.log" || fail "the direct send was not used"
 grep -q "sending through libgammu" "$T/dossierd.log" && fail "fell back to libgammu: $(grep 'libgammu' "$T/dossierd.log")"
 grep -q "Sending SMS" "$DOSSIERD_GAMMU_LOG" && fail "libgammu's GSM_SendSMS sent a part"
+# The direct delete: N2's query left the SIM with one AT+CMGD, not libgammu's
+# re-read (AT+CPMS, AT+CMGR, AT+CPMS) before it.
+wait_for 10 "[ \"\$(fm_stat stored)\" = 0 ]" || fail "N2's query was not deleted: $(fm_stat stored) stored"
+grep -q "Deleting SMS" "$DOSSIERD_GAMMU_LOG" && fail "libgammu's GSM_DeleteSMS deleted a message"
+grep -q "< AT+CMGR" "$T/modem.trace" && fail "a message was read again before its delete: $(grep '< AT+CMGR' "$T/modem.trace")"
+grep -q "< AT+CMGD=" "$T/modem.trace" || fail "no AT+CMGD reached the modem"
+# A refused AT+CMGD: libgammu's delete does it, and the query is answered once.
+fm fail_deletes count:=1 code:=500 >/dev/null || fail "fake modem: fail_deletes"
+N5=+84912000005
+fm inject from=$N5 text="HS $CODE" >/dev/null || fail "fake modem: inject"
+wait_for 20 "[ \"\$(sent_to $N5)\" = 1 ]" || fail "N5's query after a refused delete was not answered"
+wait_for 20 "[ \"\$(fm_stat stored)\" = 0 ]" || fail "after a refused AT+CMGD the query stayed: $(fm_stat stored) stored"
+[ "$(fm_count delete_failed)" = 1 ] || fail "delete_failed events: $(fm_count delete_failed)"
+grep -q "Deleting SMS" "$DOSSIERD_GAMMU_LOG" || fail "after a refused AT+CMGD libgammu's delete was not used"
 
 # --- A refusal (+CMS ERROR 38, network out of order) is retried; then it goes.
 fm latency cmgs:=0 >/dev/null
@@ -90,6 +106,11 @@ N4=+84912000004
 queue_send $N4 "Thong bao qua libgammu"
 wait_for 20 "[ \"\$(sent_to $N4)\" = 1 ]" || fail "N4 not sent through libgammu"
 grep -q "Sending SMS" "$DOSSIERD_GAMMU_LOG" || fail "libgammu's GSM_SendSMS did not send with direct_send = false"
+# ... and its delete, re-read first.
+fm inject from=$N5 text="HS $CODE" >/dev/null || fail "fake modem: inject"
+wait_for 20 "[ \"\$(sent_to $N5)\" = 2 ]" || fail "N5's second query not answered with direct_send = false"
+wait_for 20 "[ \"\$(fm_stat stored)\" = 0 ]" || fail "N5's second query not deleted with direct_send = false"
+grep -q "Deleting SMS" "$DOSSIERD_GAMMU_LOG" || fail "libgammu's GSM_DeleteSMS did not delete with direct_send = false"
 queue_send $N6 "$TEXT6"
 queue_send $N7 "$TEXT7"
 wait_for 20 "[ \"\$(sent_to $N6)\" = 2 ] && [ \"\$(sent_to +84912000007)\" = 2 ]" || fail "N6/N7 not sent through libgammu"
@@ -113,4 +134,4 @@ sys.exit(bad)
 PY
 [ "$(grep -c "PDU mode: AT+CMGS written directly" "$T/dossierd.log")" = "$n_direct" ] || fail "direct send used with direct_send = false"
 stop_daemon
-echo "direct send: a +CMTI, a +CDS and junk during a 3 s send all handled; refusal retried; libgammu's send with direct_send = false"
+echo "direct send: a +CMTI, a +CDS and junk during a 3 s send all handled; refusal retried; direct delete, a refused one through libgammu; libgammu's send and delete with direct_send = false"

@@ -798,6 +798,7 @@ class Modem:
         self.ref = random.randint(1, 200)
         self.fail_sends = []   # list of CMS error codes for the next sends
         self.no_prompt = 0     # the next AT+CMGS commands swallowed: no "> ", no answer
+        self.fail_deletes = []  # CMS error codes for the next AT+CMGD (nothing deleted)
         self.network = "home"
         self.rssi = 20
         self.ber = 99
@@ -1678,6 +1679,10 @@ def h_cmgd(m, kind, args):
         raise m.cms(321)
     if flag == 0 and idx not in m.slots():
         raise m.cms(321)
+    if m.fail_deletes:
+        code = m.fail_deletes.pop(0)
+        m.log.emit("delete_failed", index=idx, code=code)
+        raise m.cms(code)
     if flag == 0:
         victims = [idx] if idx in m.sim else []
     else:
@@ -2159,6 +2164,11 @@ class Server:
             code = num("code", 500, int)
             m.fail_sends = [code] * k
             self.log.emit("fail_sends", count=k, code=code)
+            return {"count": k, "code": code}
+        if cmd == "fail_deletes":
+            k = num("count", 1, int)
+            code = num("code", 500, int)
+            m.fail_deletes = [code] * k
             return {"count": k, "code": code}
         if cmd == "no_prompt":
             m.no_prompt = num("count", 1, int)

@@ -324,7 +324,8 @@ test_values(void)
 	    "modems = (\n"
 	    "  { device = \"/dev/ttyUSB0\"; pin = \"1234\"; poll_interval = 5; },\n"
 	    "  { name = \"spare\"; device = \"/dev/ttyUSB1\";"
-	    " status_reports = \"stored\"; direct_send = false; },\n"
+	    " status_reports = \"stored\"; direct_send = false;"
+	    " direct_delete = false; },\n"
 	    "  { device = \"/dev/ttyUSB2\"; }\n"
 	    ");\n"
 	    "records = { path = \"/tmp/r.db\"; audiences = {\n"
@@ -366,6 +367,8 @@ test_values(void)
 	CHECK(c.modems[1].reports_stored);
 	CHECK(c.modems[0].direct_send);		/* the default */
 	CHECK(!c.modems[1].direct_send);
+	CHECK(c.modems[0].direct_delete);	/* the default */
+	CHECK(!c.modems[1].direct_delete);
 	CHECK_STR(c.modems[2].name, "modem3");
 	CHECK_STR(c.modems[2].connection, "at");
 	CHECK_STR(c.modems[2].model, "");
