@@ -36,8 +36,8 @@ struct conf_modem {
 	/* AT+CMGS written by dossierd on the open port (no fixed sleeps);
 	   false: the modem library's own send (0.7 s of sleeps a part) */
 	bool		 direct_send;
-	/* AT+CMGD written by dossierd too, without libgammu's re-read of the
-	   message before it (three AT commands fewer); needs direct_send */
+	/* AT+CMGD written by dossierd too, without the modem library's re-read
+	   of the message before it (three AT commands fewer); needs direct_send */
 	bool		 direct_delete;
 	/* status_reports = "stored": reports kept in the SIM (+CDSI), read and
 	   deleted there; "direct" (default): +CDS lines, two AT commands fewer */
