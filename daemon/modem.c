@@ -346,6 +346,65 @@ find_port_fd(const char *device)
 	return fd;
 }
 
+/*
+ * libgammu's plain AT module over a serial port: a connection of its
+ * serial AT kind ("at", "at115200", "dku2at"), model auto or "at", and not
+ * a phone its Alcatel or Sony-Ericsson module takes over (those switch
+ * protocols and keep other private data).
+ */
+static bool
+at_plain(struct modem *m)
+{
+	const char *c = m->conf.connection;
+	GSM_PhoneModel *pm = GSM_GetModelInfo(m->sm);
+
+	/* "at", "at115200", "dku2at", each maybe with "-nodtr" and the like */
+	if (strncasecmp(c, "at", 2) == 0)
+		c += 2 + strspn(c + 2, "0123456789");
+	else if (strncasecmp(c, "dku2at", 6) == 0)
+		c += 6;
+	else
+		return false;
+	if (*c != '\0' && *c != '-')
+		return false;
+	if (m->conf.model[0] != '\0' && strcasecmp(m->conf.model, "at") != 0)
+		return false;
+	return !GSM_IsPhoneFeatureAvailable(pm, F_ALCATEL) &&
+	    !GSM_IsPhoneFeatureAvailable(pm, F_OBEX);
+}
+
+#ifdef HAVE_AT_STATEMACHINE
+/* libgammu's AT protocol (libgammu/protocol/at/at.c): exported, in no header. */
+GSM_Error AT_StateMachine(GSM_StateMachine *, unsigned char);
+#endif
+
+/*
+ * What the port has, handed to libgammu as GSM_ReadDevice(sm, FALSE)
+ * would: on the plain AT module, read and fed to its AT state machine
+ * byte by byte, which is all GSM_ReadDevice does after clearing a 64 kB
+ * buffer (80,000 instructions, for every +CMTI or +CDS that comes while
+ * libgammu is not reading). Returns what GSM_ReadDevice returns.
+ */
+static int
+feed_libgammu(struct modem *m)
+{
+#ifdef HAVE_AT_STATEMACHINE
+	unsigned char buf[1024];
+	ssize_t n, i;
+
+	if (m->at_plain && m->fd >= 0) {
+		if (!GSM_IsConnected(m->sm))
+			return -1;
+		if ((n = read(m->fd, buf, sizeof(buf))) == -1)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		for (i = 0; i < n; i++)
+			(void)AT_StateMachine(m->sm, buf[i]);
+		return (int)n;
+	}
+#endif
+	return GSM_ReadDevice(m->sm, FALSE);
+}
+
 bool
 modem_probeable(const struct modem *m)
 {
@@ -482,10 +541,12 @@ modem_open(struct modem *m)
 	m->last_error[0] = '\0';
 	m->incoming = true;	/* notifications sent while closed are lost: read now */
 	m->fd = find_port_fd(m->conf.device);
+	m->at_plain = m->fd >= 0 && at_plain(m);
 	m->direct = DIRECT_UNKNOWN;
 	m->direct_checks = 0;
 	m->direct_misses = 0;
-	log_debug("modem: %s: port descriptor %d", m->name, m->fd);
+	log_debug("modem: %s: port descriptor %d%s", m->name, m->fd,
+	    m->at_plain ? ", libgammu's plain AT module" : "");
 	return MODEM_OK;
 }
 
@@ -503,6 +564,7 @@ modem_close(struct modem *m)
 	m->msms = NULL;
 	m->smsc_read = false;	/* another SIM may be in it next time */
 	m->fd = -1;
+	m->at_plain = false;
 	m->state = MODEM_DOWN;
 }
 
@@ -520,7 +582,7 @@ void
 modem_pump(struct modem *m)
 {
 	if (m->sm != NULL && m->state == MODEM_READY)
-		GSM_ReadDevice(m->sm, FALSE);
+		(void)feed_libgammu(m);
 }
 
 /* One received GSM_SMSMessage -> in_part. Returns false for what is not a received text. */
@@ -898,7 +960,7 @@ wait_send_status(struct modem *m, int64_t deadline)
 		if (r == -1)
 			return WAIT_LOST;
 		if (r == 1 || m->fd < 0)
-			GSM_ReadDevice(m->sm, FALSE);
+			(void)feed_libgammu(m);
 	}
 }
 
@@ -1092,7 +1154,7 @@ drain_to_libgammu(struct modem *m)
 	int i;
 
 	for (i = 0; i < 32 && loop_wait_readable(m->fd, 0) == 1; i++)
-		GSM_ReadDevice(m->sm, FALSE);
+		(void)feed_libgammu(m);
 }
 
 /*
@@ -1181,9 +1243,8 @@ GSM_Error ATGEN_GetSMSLocation(GSM_StateMachine *, GSM_SMSMessage *,
  * message's location into the modem's index and selects its memory
  * (AT+CPMS only when libgammu's record of the selected memory differs, so
  * that record stays true), as its delete would; dossierd then writes the
- * AT+CMGD. Only on libgammu's plain AT module (not Alcatel's or
- * Sony-Ericsson's, whose private data differs) once the direct send has
- * found the port answering (direct_ready). True when it answered, with the
+ * AT+CMGD. Only on libgammu's plain AT module (at_plain) once the direct
+ * send has found the port answering (direct_ready). True when it answered, with the
  * outcome in *e: ERR_NONE, or ERR_EMPTY for an index already empty (+CMS
  * ERROR 321); false: libgammu's GSM_DeleteSMS is to do it.
  */
@@ -1191,7 +1252,6 @@ static bool
 direct_delete(struct modem *m, GSM_SMSMessage *sms, GSM_Error *e)
 {
 #ifdef HAVE_ATGEN_GETSMSLOCATION
-	GSM_PhoneModel *pm;
 	struct rawport r = { .m = m };
 	unsigned char folder = 0;
 	char cmd[32];
@@ -1199,13 +1259,8 @@ direct_delete(struct modem *m, GSM_SMSMessage *sms, GSM_Error *e)
 	int location = 0, len, code;
 	enum raw_ev ev;
 
-	if (!m->conf.direct_delete || !m->conf.direct_send || m->fd < 0 ||
-	    m->direct == DIRECT_OFF || m->ussd_waiting ||
-	    (m->conf.model[0] != '\0' && strcasecmp(m->conf.model, "at") != 0))
-		return false;
-	pm = GSM_GetModelInfo(m->sm);
-	if (GSM_IsPhoneFeatureAvailable(pm, F_ALCATEL) ||
-	    GSM_IsPhoneFeatureAvailable(pm, F_OBEX))
+	if (!m->conf.direct_delete || !m->conf.direct_send || !m->at_plain ||
+	    m->direct == DIRECT_OFF || m->ussd_waiting)
 		return false;
 	drain_to_libgammu(m);
 	if (!direct_ready(m, &r))

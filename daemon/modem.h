@@ -108,6 +108,12 @@ struct modem {
 	int			 direct;
 	int			 direct_checks;
 	int			 direct_misses;	/* prompts missed in a row */
+	/*
+	 * libgammu's plain AT module over a serial port (connection "at..."
+	 * or "dku2at", no Alcatel or Sony-Ericsson module): its AT state
+	 * machine and SMS locations may be used directly.
+	 */
+	bool			 at_plain;
 	/* status reports: +CDS ones as they came, +CDSI locations to read */
 	struct modem_report	 reports[MODEM_REPORTS_MAX];
 	int			 nreports;

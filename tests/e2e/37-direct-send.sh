@@ -49,6 +49,8 @@ grep -q "message reference 250 .*matches no message" "$T/dossierd.log" || fail "
 wait_for 15 "[ \"\$(sql \"SELECT delivery FROM outbox WHERE number = '$N1'\")\" = delivered ]" ||
     fail "N1's own report: $(sql "SELECT delivery FROM outbox WHERE number = '$N1'")"
 grep -q "PDU mode: AT+CMGS written directly" "$T/dossierd.log" || fail "the direct send was not used"
+grep -q "port descriptor [0-9]*, libgammu's plain AT module" "$T/dossierd.log" ||
+    fail "the port was not recognised as libgammu's plain AT module"
 grep -q "sending through libgammu" "$T/dossierd.log" && fail "fell back to libgammu: $(grep 'libgammu' "$T/dossierd.log")"
 grep -q "Sending SMS" "$DOSSIERD_GAMMU_LOG" && fail "libgammu's GSM_SendSMS sent a part"
 # The direct delete: N2's query left the SIM with one AT+CMGD, not libgammu's
