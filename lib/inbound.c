@@ -171,26 +171,24 @@ static int
 over_limit(struct handling *j, bool *told, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
-	struct store *s = j->ctx->store;
 	time_t day = j->ctx->day_start, hour = j->ctx->now - 3600;
-	int n;
+	/* One query: told today, lookups today, misses and told this hour. */
+	struct audit_window w[] = {
+		{ AUDIT_BIT(AUDIT_LIMITED), day, 0 },
+		{ AUDIT_LOOKUPS, day, 0 },
+		{ AUDIT_MISSES, hour, 0 },
+		{ AUDIT_BIT(AUDIT_LIMITED), hour, 0 },
+	};
 
-	if ((n = store_audit_count(s, j->number, AUDIT_BIT(AUDIT_LIMITED), day,
-	    err)) == -1)
+	if (store_audit_counts(j->ctx->store, j->number, w, (int)nitems(w),
+	    err) == -1)
 		return -1;
-	*told = n > 0;
-	if ((n = store_audit_count(s, j->number, AUDIT_LOOKUPS, day, err)) == -1)
-		return -1;
-	if (n >= c->limits.lookups_per_day)
+	*told = w[0].n > 0;
+	if (w[1].n >= c->limits.lookups_per_day)
 		return 1;
-	if ((n = store_audit_count(s, j->number, AUDIT_MISSES, hour, err)) == -1)
-		return -1;
-	if (n < c->limits.misses_per_hour)
+	if (w[2].n < c->limits.misses_per_hour)
 		return 0;
-	if ((n = store_audit_count(s, j->number, AUDIT_BIT(AUDIT_LIMITED), hour,
-	    err)) == -1)
-		return -1;
-	*told = n > 0;
+	*told = w[3].n > 0;
 	return 1;
 }
 

@@ -439,6 +439,17 @@ int	store_audit_add(struct store *s, const char *number, const char *code,
 int	store_audit_count(struct store *s, const char *number, unsigned mask,
 	    time_t since, struct dz_err *err);
 
+/* One count of store_audit_counts: rows whose outcome is in mask, at >= since. */
+struct audit_window {
+	unsigned	 mask;	/* AUDIT_BIT */
+	time_t		 since;
+	int		 n;	/* out */
+};
+/* Up to AUDIT_WINDOWS counts of number's rows, in one query. 0 or -1. */
+#define AUDIT_WINDOWS	4
+int	store_audit_counts(struct store *s, const char *number,
+	    struct audit_window *w, int nw, struct dz_err *err);
+
 /* Misses (AUDIT_MISSES) of every number since `since`: count or -1; *numbers how many numbers made them. */
 int	store_audit_misses(struct store *s, time_t since, int *numbers,
 	    struct dz_err *err);

@@ -52,6 +52,49 @@ store_audit_count(struct store *s, const char *number, unsigned mask,
 }
 
 int
+store_audit_counts(struct store *s, const char *number,
+    struct audit_window *w, int nw, struct dz_err *err)
+{
+	/* Unused windows count nothing: an empty set matches no outcome. */
+	static const char sql[] = "SELECT"
+	    " count(CASE WHEN at >= ?2 AND instr(?3, ',' || outcome || ',') > 0 THEN 1 END),"
+	    " count(CASE WHEN at >= ?4 AND instr(?5, ',' || outcome || ',') > 0 THEN 1 END),"
+	    " count(CASE WHEN at >= ?6 AND instr(?7, ',' || outcome || ',') > 0 THEN 1 END),"
+	    " count(CASE WHEN at >= ?8 AND instr(?9, ',' || outcome || ',') > 0 THEN 1 END)"
+	    " FROM audit WHERE number = ?1 AND at >= ?10";
+	char set[AUDIT_WINDOWS][128];
+	sqlite3_stmt *st;
+	time_t since = 0;
+	int i, r;
+
+	if (nw < 1 || nw > AUDIT_WINDOWS)
+		return dz_err_set(err, DZ_EUSAGE, "state db: %d audit windows",
+		    nw);
+	if ((st = store_prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	for (i = 0; i < AUDIT_WINDOWS; i++) {
+		if (i < nw) {
+			store_name_set(store_audit_names, AUDIT_NOUTCOMES,
+			    w[i].mask, set[i], sizeof(set[i]));
+			if (i == 0 || w[i].since < since)
+				since = w[i].since;
+		} else
+			set[i][0] = '\0';
+		sqlite3_bind_int64(st, 2 + 2 * i, i < nw ? w[i].since : 0);
+		sqlite3_bind_text(st, 3 + 2 * i, set[i], -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 10, since);
+	if ((r = store_row(s, st, "audit counts", err)) != 1)
+		return r == 0 ? dz_err_set(err, DZ_ESTATE, "state db: audit "
+		    "counts: no row") : -1;
+	for (i = 0; i < nw; i++)
+		w[i].n = sqlite3_column_int(st, i);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
 store_audit_misses(struct store *s, time_t since, int *numbers,
     struct dz_err *err)
 {

@@ -218,6 +218,13 @@ store_outbox_part_sent(struct store *s, int64_t id, const struct sent_part *p,
 	    " parts_total = ?3, concat_ref = ?4, delivery = CASE WHEN NOT ?5"
 	    " THEN NULL WHEN ?2 > 1 AND delivery IN ('pending', 'undeliverable')"
 	    " THEN delivery ELSE 'waiting' END WHERE id = ?1";
+	/* The last part: the same, and the message is sent (store_outbox_sent). */
+	static const char last[] = "UPDATE outbox SET parts_sent = ?2,"
+	    " parts_total = ?3, concat_ref = ?4, delivery = CASE WHEN NOT ?5"
+	    " THEN NULL WHEN ?2 > 1 AND delivery IN ('pending', 'undeliverable')"
+	    " THEN delivery ELSE 'waiting' END, state = " Q_SENT ", parts = ?3,"
+	    " sent_at = ?6, last_error = NULL WHERE id = ?1";
+	bool done = p->part >= p->total;
 	sqlite3_stmt *st;
 
 	if (store_begin(s, err) == -1)
@@ -235,18 +242,16 @@ store_outbox_part_sent(struct store *s, int64_t id, const struct sent_part *p,
 	sqlite3_bind_int64(st, 6, now);
 	sqlite3_bind_int(st, 7, p->report);
 	if (store_run(s, st, "sent part", err) == -1 ||
-	    (st = store_prep(s, upd, err)) == NULL)
+	    (st = store_prep(s, done ? last : upd, err)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, p->part);
 	sqlite3_bind_int(st, 3, p->total);
 	sqlite3_bind_int(st, 4, p->concat_ref);
 	sqlite3_bind_int(st, 5, p->report);
+	if (done)
+		sqlite3_bind_int64(st, 6, now);
 	if (store_run(s, st, "sent part", err) == -1)
-		goto fail;
-	/* The last part: the message is sent, in the same commit. */
-	if (p->part >= p->total &&
-	    store_outbox_sent(s, id, p->total, now, err) == -1)
 		goto fail;
 	return store_commit(s, err);
 fail:

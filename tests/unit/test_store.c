@@ -704,6 +704,31 @@ test_audit(void)
 	CHECK_INT(store_audit_count(s, B, AUDIT_BIT(AUDIT_FOUND), 0, &err), 1);
 	CHECK_INT(store_audit_count(s, B, AUDIT_BIT(AUDIT_NOT_FOUND), 0, &err), 0);
 	CHECK_INT(store_audit_count(s, "+84900000000", AUDIT_BIT(AUDIT_FOUND), 0, &err), 0);
+	{
+		/* The windows in one query: each as store_audit_count counts it. */
+		struct audit_window w[] = {
+			{ AUDIT_BIT(AUDIT_LIMITED), 0, -1 },
+			{ AUDIT_LOOKUPS, 200, -1 },
+			{ AUDIT_MISSES, 301, -1 },
+			{ AUDIT_LOOKUPS, 100, -1 },
+		};
+
+		CHECK_INT(store_audit_counts(s, A, w, 4, &err), 0);
+		CHECK_INT(w[0].n, 1);
+		CHECK_INT(w[1].n, 2);
+		CHECK_INT(w[2].n, 0);
+		CHECK_INT(w[3].n, 3);
+		w[0].since = 401;	/* the earliest window need not come first */
+		w[2].n = -1;
+		CHECK_INT(store_audit_counts(s, A, w, 2, &err), 0);
+		CHECK_INT(w[0].n, 0);
+		CHECK_INT(w[1].n, 2);
+		CHECK_INT(w[2].n, -1);	/* beyond nw: untouched */
+		CHECK_INT(store_audit_counts(s, B, w + 3, 1, &err), 0);
+		CHECK_INT(w[3].n, 1);
+		CHECK_INT(store_audit_counts(s, A, w, 5, &err), -1);
+		CHECK_INT(store_audit_counts(s, A, w, 0, &err), -1);
+	}
 	CHECK_STR(query(s, "SELECT owner || ',' || code FROM audit WHERE at = 100",
 	    out), "1,000.00.12.H39-240824-0001");
 	CHECK_STR(query(s, "SELECT coalesce(code, 'NULL') FROM audit WHERE at = 400",
