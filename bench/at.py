@@ -25,6 +25,7 @@ cuts the counts into phases: start-up (until the gateway is ready), idle
 their own file; their sum is reported apart.
 """
 import argparse
+import bisect
 import glob
 import json
 import os
@@ -294,14 +295,22 @@ def latencies(fake):
             except ValueError:
                 pass
     cmti, cmgs = trace_times(fake.trace)
+    # Sorted, searched with bisect: a long run has tens of thousands of each.
+    by_index = {}
+    for c, idx in cmti:
+        by_index.setdefault(idx, []).append(c)
+    for v in by_index.values():
+        v.sort()
+    cmgs.sort()
     arrivals = {}
     for e in ev:
         if e.get("event") == "received" and e.get("filler") is not True:
             t = e["t"]
             if e.get("cmti"):
-                later = [c for c, idx in cmti if idx == e.get("index") and c >= t - 0.05]
-                if later:
-                    t = min(later)
+                ts = by_index.get(e.get("index"), [])
+                i = bisect.bisect_left(ts, t - 0.05)
+                if i < len(ts):
+                    t = ts[i]  # the first +CMTI of that index from then on
             arrivals.setdefault(key(e.get("from")), t)
     lat, used = [], set()
     for e in ev:
@@ -310,11 +319,11 @@ def latencies(fake):
         k = key(e.get("to"))
         if k not in arrivals or k in used:
             continue
-        before = [c for c in cmgs if c <= e["t"]]
-        if not before:
+        i = bisect.bisect_right(cmgs, e["t"])
+        if i == 0:
             continue
         used.add(k)
-        lat.append((before[-1] - arrivals[k]) * 1000.0)
+        lat.append((cmgs[i - 1] - arrivals[k]) * 1000.0)
     sent_t = [e["t"] for e in ev if e.get("event") == "sent"]
     return lat, sent_t, arrivals
 
@@ -405,6 +414,10 @@ def main():
             pids = long_lived(pid)
             return {"rss_kb": sum(status_kb(p, "VmRSS") or 0 for p in pids),
                     "hwm_kb": sum(status_kb(p, "VmHWM") or 0 for p in pids),
+                    # VmRSS split: heap and stacks, library pages, SQLite's -shm
+                    "anon_kb": sum(status_kb(p, "RssAnon") or 0 for p in pids),
+                    "file_kb": sum(status_kb(p, "RssFile") or 0 for p in pids),
+                    "shmem_kb": sum(status_kb(p, "RssShmem") or 0 for p in pids),
                     "processes": len(pids)}
 
         phase("startup")

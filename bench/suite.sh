@@ -13,9 +13,9 @@ here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 AT="python3 $here/at.py"
 Q=${BENCH_QUICK:-0}
 if [ "$Q" = 1 ]; then
-	K1=20 K2=220 KB=300 KL=60 IDLE=120 PK1=3 PK2=13 PL=10 NLONG=10000
+	K1=20 K2=220 KB=300 KL=60 IDLE=120 PK1=3 PK2=13 PL=10 NLONG=10000 NAT=5000
 else
-	K1=50 K2=1050 KB=1000 KL=200 IDLE=600 PK1=5 PK2=35 PL=30 NLONG=100000
+	K1=50 K2=1050 KB=1000 KL=200 IDLE=600 PK1=5 PK2=35 PL=30 NLONG=100000 NAT=50000
 fi
 W=$RES/work
 mkdir -p "$W"
@@ -34,6 +34,10 @@ run dz-cg-k2 --target dossierd --profile burst --callgrind --queries $K2 --idle-
 run dz-idle --target dossierd --profile default --callgrind --idle-before $IDLE
 run dz-burst --target dossierd --profile burst --queries $KB --idle-before 5 --idle-after 10
 run dz-lat --target dossierd --profile default --queries $KL --spacing 3.5 --idle-before 5 --idle-after 5
+# Memory over 100,000 handled messages on the AT modem: NAT queries in, NAT
+# replies out (about 14 ms a query on the fake modem).
+run dz-at-long --target dossierd --profile burst --queries $NAT --idle-before 5 --idle-after 10 \
+    --timeout $((NAT / 10 + 900))
 # smstools3: a 300-query burst at stock and fast settings, per-query cost,
 # idle cost, latency spread in time.
 run smsd-burst-stock --target smsd --profile stock --queries 300 --idle-before 5
@@ -46,7 +50,8 @@ run gs-cg-k1 --target gammu-smsd --profile stock --callgrind --queries $PK1 --id
 run gs-cg-k2 --target gammu-smsd --profile stock --callgrind --queries $PK2 --idle-before 5 --timeout 1800
 run gs-idle --target gammu-smsd --profile stock --callgrind --idle-before $IDLE
 run gs-lat --target gammu-smsd --profile stock --queries $PL --spacing 4 --idle-before 5 --timeout 900
-# dossierd on the dummy modem: memory over many handled messages.
+# dossierd on the dummy modem: memory over many handled messages (its driver
+# keeps what it has read: a figure of the dummy, not of a modem).
 BENCH_LONG_DRAIN=${BENCH_LONG_DRAIN:-300} python3 "$here/dummy_long.py" "$W/dz-long" "$BIG" $NLONG "$RES/dz-long.json" > "$RES/dz-long.txt" 2>&1 &
 PIDS="$PIDS $!"
 for p in $PIDS; do wait "$p"; done

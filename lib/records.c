@@ -12,7 +12,7 @@
 #include "records.h"
 
 #define RECORDS_NSTMT	8
-#define RECORDS_CACHE_KB	"128"	/* page cache of the records database */
+#define RECORDS_CACHE_KB	"64"	/* page cache of the records database */
 
 struct records {
 	char	*path;

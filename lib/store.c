@@ -9,7 +9,7 @@
 
 #include "store_priv.h"
 
-#define STORE_CACHE_KB	"128"	/* page cache of the state database */
+#define STORE_CACHE_KB	"64"	/* page cache of the state database */
 #define STORE_PAGE_SIZE	"1024"	/* a new state database's: commits write less */
 
 /* Each entry migrates from user_version i to i + 1. */
