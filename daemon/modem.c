@@ -392,7 +392,7 @@ feed_libgammu(struct modem *m)
 	unsigned char buf[1024];
 	ssize_t n, i;
 
-	if (m->at_plain && m->fd >= 0) {
+	if (m->at_plain) {	/* set only with a port descriptor */
 		if (!GSM_IsConnected(m->sm))
 			return -1;
 		if ((n = read(m->fd, buf, sizeof(buf))) == -1)
@@ -1244,9 +1244,9 @@ GSM_Error ATGEN_GetSMSLocation(GSM_StateMachine *, GSM_SMSMessage *,
  * (AT+CPMS only when libgammu's record of the selected memory differs, so
  * that record stays true), as its delete would; dossierd then writes the
  * AT+CMGD. Only on libgammu's plain AT module (at_plain) once the direct
- * send has found the port answering (direct_ready). True when it answered, with the
- * outcome in *e: ERR_NONE, or ERR_EMPTY for an index already empty (+CMS
- * ERROR 321); false: libgammu's GSM_DeleteSMS is to do it.
+ * send has found the port answering (direct_ready). True when it answered,
+ * with the outcome in *e: ERR_NONE, or ERR_EMPTY for an index already
+ * empty (+CMS ERROR 321); false: libgammu's GSM_DeleteSMS is to do it.
  */
 static bool
 direct_delete(struct modem *m, GSM_SMSMessage *sms, GSM_Error *e)
