@@ -10,9 +10,10 @@ inclusive cost of every call libGammu makes into another object (libc's
 memset, usleep, read...: libgammu's work done by others). The rest is the
 own share. Per function outside libGammu, the own part of its self cost is
 what is not reached from libGammu callers (split pro rata over the call
-edges into it). One level of call edges is all a callgrind profile keeps:
-a libc function reached from libgammu through another libc function is
-counted as own; that is rare (printf family) and small.
+edges into it, through chains of outside functions: libgammu's wctomb
+reaches glibc's iconv through wcrtomb). One level of call edges is all
+a callgrind profile keeps, so a function's share is its callers' share,
+not the share of the particular calls it made for them.
 """
 import collections
 import json
@@ -93,16 +94,35 @@ def split(path):
     gammu += sum(ir for (caller, callee), ir in edges.items()
                  if caller[0] and GAMMU.search(caller[0]) and
                  not (callee[0] and GAMMU.search(callee[0])))
+    # The part of each outside function's calls that libGammu reached,
+    # through any chain of outside functions (wctomb -> wcrtomb -> gconv):
+    # one level of edges is kept, so the shares are propagated to a fixed
+    # point, pro rata over the edges into each function.
+    share = {}
+    for _ in range(30):
+        reach = collections.Counter()
+        for (caller, callee), ir in edges.items():
+            if caller == callee or (callee[0] and GAMMU.search(callee[0])):
+                continue
+            if caller[0] and GAMMU.search(caller[0]):
+                reach[callee] += ir
+            else:
+                reach[callee] += ir * share.get(caller, 0.0)
+        new = {f: min(1.0, r / into[f]) for f, r in reach.items() if into[f]}
+        done = all(abs(new.get(f, 0.0) - share.get(f, 0.0)) < 1e-9 for f in set(new) | set(share))
+        share = new
+        if done:
+            break
     own_self = collections.Counter()
     gammu_self = collections.Counter()
     for f, ir in selfc.items():
         if f[0] and GAMMU.search(f[0]):
             gammu_self[f] += ir
             continue
-        share = from_gammu[f] / into[f] if into[f] else 0.0
-        own_self[f] += ir * (1 - min(1.0, share))
-        if share:
-            gammu_self[f] += ir * min(1.0, share)
+        f_share = share.get(f, 0.0)
+        own_self[f] += ir * (1 - f_share)
+        if f_share:
+            gammu_self[f] += ir * f_share
     by_obj = collections.Counter()
     for f, ir in selfc.items():
         by_obj[os.path.basename(f[0] or "?")] += ir
