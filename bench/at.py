@@ -436,13 +436,23 @@ def main():
             if a.spacing:
                 time.sleep(a.spacing)
         hwm_peak = 0
+        # RSS against replies sent, every second: growth that stops after the
+        # first queries (statements prepared, caches filled) is not growth
+        # per message.
+        series, next_sample = [], 0.0
         if todo:
             to = a.timeout or (120 + 6.0 * len(todo))
             end = time.time() + to
             while time.time() < end:
                 st = fake.ctl(cmd="stats")
-                hwm_peak = max(hwm_peak, mem()["hwm_kb"])
-                if st.get("sent_parts", 0) >= len(todo):
+                m = mem()
+                hwm_peak = max(hwm_peak, m["hwm_kb"])
+                done = st.get("sent_parts", 0) >= len(todo)
+                if done or time.time() >= next_sample:
+                    series.append((round(time.time() - t_start, 1), st.get("sent_parts", 0),
+                                   m["rss_kb"], m["anon_kb"], m["file_kb"]))
+                    next_sample = time.time() + 1.0
+                if done:
                     break
                 if proc.poll() is not None:
                     raise SystemExit("at.py: %s died" % a.target)
@@ -452,6 +462,7 @@ def main():
                     fake.ctl(cmd="stats").get("sent_parts"), len(todo), to)
         phase("burst")
         res["mem_end"] = mem()
+        res["mem_series"] = series
         time.sleep(a.idle_after)
         phases.append(("tail", time.time()))
         res["mem_final"] = mem()

@@ -148,11 +148,38 @@ if at_long and at_long.get("mem_start") and at_long.get("mem_final"):
              "rss_end_kb": at_long["mem_final"]["rss_kb"],
              "anon": (at_long["mem_start"].get("anon_kb"), at_long["mem_final"].get("anon_kb")),
              "file": (at_long["mem_start"].get("file_kb"), at_long["mem_final"].get("file_kb"))}
+
+
+def halves(run):
+    """RSS (KiB) when half the replies had gone out and at the end of the
+    run, from at.py's samples (one a second): growth per message shows in the
+    second half; what the first replies load (statements prepared, caches
+    and allocator arenas filled) does not. None without samples."""
+    series = (run or {}).get("mem_series") or []
+    if len(series) < 3:
+        return None
+    total = series[-1][1]
+    mid = next((s for s in series if s[1] >= total / 2), None)
+    if mid is None or mid is series[-1]:
+        return None
+    return {"mid_sent": mid[1], "mid_kb": mid[2], "end_sent": total, "end_kb": series[-1][2]}
+
+
+def halves_row(run, what):
+    h = halves(run)
+    if h:
+        row("5", "  RSS of %s after %s replies -> after %s (growth per message)" % (
+            what, th(h["mid_sent"]), th(h["end_sent"])),
+            "%s -> %s MiB (%+d KiB)" % (th(mib(h["mid_kb"]), 2), th(mib(h["end_kb"]), 2),
+                                        h["end_kb"] - h["mid_kb"]))
+
+
 if burst:
     row("5", "peak RSS (VmHWM) through a burst of %d queries, AT modem" % burst["queries"],
         "%s MiB (RSS start %s, end %s MiB)" % (th(mib(burst["peak_hwm_kb"]), 1),
                                             th(mib(burst["mem_start"]["rss_kb"]), 1),
                                             th(mib(burst["mem_final"]["rss_kb"]), 1)))
+    halves_row(burst, "the burst")
     row("5", "burst of %d queries on one AT modem, inject -> last reply" % burst["queries"],
         "%s s (first 300: %s s)" % (th(burst.get("burst_s"), 1), th(burst.get("burst_first300_s"), 1)))
 if long_:
@@ -164,6 +191,7 @@ if long_:
     if None not in long_["anon"] + long_["file"]:
         row("5", "  RSS of that run: heap and stacks / library pages, start -> end",
             "%s -> %s / %s -> %s MiB" % tuple(th(mib(x), 2) for x in long_["anon"] + long_["file"]))
+    halves_row(at_long, "that run")
     if at_long.get("error"):
         row("5", "  that run's error", at_long["error"])
 if dummy_long:
@@ -243,7 +271,10 @@ t.append(("RSS flat from start to end (within 0.5 MiB)",
               th(mib(burst["mem_start"]["rss_kb"]) if burst else None, 1),
               th(mib(burst["mem_final"]["rss_kb"]) if burst else None, 1),
               th(mib(long_["rss_start_kb"]) if long_ else None, 1),
-              th(mib(long_["rss_end_kb"]) if long_ else None, 1)), verdict(flat)))
+              th(mib(long_["rss_end_kb"]) if long_ else None, 1)) +
+          "".join("; %s's second half %+d KiB" % (w, h["end_kb"] - h["mid_kb"])
+                  for w, h in (("burst", halves(burst)), ("AT long", halves(at_long))) if h),
+          verdict(flat)))
 p99 = lat["latency_ms"]["p99"] if lat else None
 t.append(("reply handed over within 300 ms of +CMTI at p99, default config", "%s ms" % th(p99),
           verdict(p99 <= 300 if p99 is not None else None)))
