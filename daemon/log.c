@@ -69,28 +69,65 @@ escape_controls(const char *in, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
+/* Appends src to the line of n bytes in dst: what fits. */
+static size_t
+line_cat(char *dst, size_t dstsz, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len > dstsz - n)
+		len = dstsz - n;
+	memcpy(dst + n, src, len);
+	return n + len;
+}
+
+/*
+ * One write of the whole line (stderr has no buffer: each part would be a
+ * write of its own), put together without another pass of vfprintf.
+ */
+static void
+write_line(const char *head, const char *msg, const char *suffix)
+{
+	char line[2200];
+	size_t n;
+
+	n = line_cat(line, sizeof(line) - 1, 0, head);
+	n = line_cat(line, sizeof(line) - 1, n, msg);
+	if (suffix != NULL) {
+		n = line_cat(line, sizeof(line) - 1, n, ": ");
+		n = line_cat(line, sizeof(line) - 1, n, suffix);
+	}
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char raw[1024], msg[1024];
+	char raw[1024], msg[1024], head[40];
 	int saved = errno;
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	escape_controls(raw, msg, sizeof(msg));
 	if (!log_stderr)
 		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
-	else if (log_journal)
-		fprintf(stderr, "<%d>%s%s%s\n", pri, msg, suffix ? ": " : "",
-		    suffix ? suffix : "");
-	else {
-		char ts[32];
+	else if (log_journal) {
+		snprintf(head, sizeof(head), "<%d>", pri);
+		write_line(head, msg, suffix);
+	} else {
+		/* The same second as the last line: its stamp (localtime_r
+		 * and strftime cost more than the rest of a line). */
+		static char ts[32];
+		static time_t ts_at = (time_t)-1;
 		time_t now = time(NULL);
 		struct tm tm;
 
-		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S",
-		    localtime_r(&now, &tm));
-		fprintf(stderr, "%s %s%s%s\n", ts, msg, suffix ? ": " : "",
-		    suffix ? suffix : "");
+		if (now != ts_at) {
+			strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S ",
+			    localtime_r(&now, &tm));
+			ts_at = now;
+		}
+		write_line(ts, msg, suffix);
 	}
 	fflush(stderr);
 	errno = saved;
