@@ -253,8 +253,15 @@ fold(const char *in, char *out, size_t outsz, bool upper)
 	bool space = false;
 
 	while (*in != '\0') {
-		in += text_utf8_next(in, &cp);
-		r = cp == CP_INVALID ? "?" : fold_cp(cp, buf);
+		if ((unsigned char)*in >= 0x20 && (unsigned char)*in < 0x7F) {
+			/* Printable ASCII, most of a reply: itself, not decoded. */
+			buf[0] = *in++;
+			buf[1] = '\0';
+			r = buf;
+		} else {
+			in += text_utf8_next(in, &cp);
+			r = cp == CP_INVALID ? "?" : fold_cp(cp, buf);
+		}
 		for (; *r != '\0'; r++) {
 			if (!upper)
 				put(out, outsz, &n, *r);
