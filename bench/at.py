@@ -447,9 +447,10 @@ def main():
                 st = fake.ctl(cmd="stats")
                 m = mem()
                 hwm_peak = max(hwm_peak, m["hwm_kb"])
-                done = st.get("sent_parts", 0) >= len(todo)
+                sent = st.get("sent_parts", 0)
+                done = sent >= len(todo)
                 if done or time.time() >= next_sample:
-                    series.append((round(time.time() - t_start, 1), st.get("sent_parts", 0),
+                    series.append((round(time.time() - t_start, 1), sent,
                                    m["rss_kb"], m["anon_kb"], m["file_kb"]))
                     next_sample = time.time() + 1.0
                 if done:

@@ -165,8 +165,10 @@ def halves(run):
     return {"mid_sent": mid[1], "mid_kb": mid[2], "end_sent": total, "end_kb": series[-1][2]}
 
 
-def halves_row(run, what):
-    h = halves(run)
+half_burst, half_long = halves(burst), halves(at_long)
+
+
+def halves_row(h, what):
     if h:
         row("5", "  RSS of %s after %s replies -> after %s (growth per message)" % (
             what, th(h["mid_sent"]), th(h["end_sent"])),
@@ -179,7 +181,7 @@ if burst:
         "%s MiB (RSS start %s, end %s MiB)" % (th(mib(burst["peak_hwm_kb"]), 1),
                                             th(mib(burst["mem_start"]["rss_kb"]), 1),
                                             th(mib(burst["mem_final"]["rss_kb"]), 1)))
-    halves_row(burst, "the burst")
+    halves_row(half_burst, "the burst")
     row("5", "burst of %d queries on one AT modem, inject -> last reply" % burst["queries"],
         "%s s (first 300: %s s)" % (th(burst.get("burst_s"), 1), th(burst.get("burst_first300_s"), 1)))
 if long_:
@@ -191,7 +193,7 @@ if long_:
     if None not in long_["anon"] + long_["file"]:
         row("5", "  RSS of that run: heap and stacks / library pages, start -> end",
             "%s -> %s / %s -> %s MiB" % tuple(th(mib(x), 2) for x in long_["anon"] + long_["file"]))
-    halves_row(at_long, "that run")
+    halves_row(half_long, "that run")
     if at_long.get("error"):
         row("5", "  that run's error", at_long["error"])
 if dummy_long:
@@ -273,7 +275,7 @@ t.append(("RSS flat from start to end (within 0.5 MiB)",
               th(mib(long_["rss_start_kb"]) if long_ else None, 1),
               th(mib(long_["rss_end_kb"]) if long_ else None, 1)) +
           "".join("; %s's second half %+d KiB" % (w, h["end_kb"] - h["mid_kb"])
-                  for w, h in (("burst", halves(burst)), ("AT long", halves(at_long))) if h),
+                  for w, h in (("burst", half_burst), ("AT long", half_long)) if h),
           verdict(flat)))
 p99 = lat["latency_ms"]["p99"] if lat else None
 t.append(("reply handed over within 300 ms of +CMTI at p99, default config", "%s ms" % th(p99),

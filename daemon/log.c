@@ -104,7 +104,7 @@ write_line(const char *head, const char *msg, const char *suffix)
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char raw[1024], msg[1024], head[40];
+	char raw[1024], msg[1024];
 	int saved = errno;
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
@@ -112,7 +112,9 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	if (!log_stderr)
 		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
 	else if (log_journal) {
-		snprintf(head, sizeof(head), "<%d>", pri);
+		/* A severity, LOG_EMERG (0) to LOG_DEBUG (7): one digit. */
+		char head[4] = { '<', (char)('0' + (pri & 7)), '>', '\0' };
+
 		write_line(head, msg, suffix);
 	} else {
 		/* The same second as the last line: its stamp (localtime_r
