@@ -75,6 +75,11 @@ queue_send $N3 "Thong bao thu ba"
 wait_for 20 "[ \"\$(sent_to $N3)\" = 1 ]" || fail "N3 after a refusal: $(sql "SELECT state, attempts, last_error FROM outbox WHERE number = '$N3'")"
 [ "$(sql "SELECT attempts FROM outbox WHERE number = '$N3'")" = 2 ] || fail "N3: $(sql "SELECT attempts, last_error FROM outbox WHERE number = '$N3'")"
 [ "$(fm_count send_failed)" = 1 ] || fail "send_failed events: $(fm_count send_failed)"
+# The refusal made dossierd check the balance (*101#); while that answer is
+# awaited a send goes through libgammu, so the missing prompt below waits for it.
+wait_for 20 "[ \"\$(grep -c 'ussd: usb0: balance check queued (the network refused a send)' '$T/dossierd.log')\" = 1 ] &&
+    [ \"\$(grep -c 'ussd: usb0: \\*101# answered' '$T/dossierd.log')\" -ge \"\$(grep -c 'ussd: usb0: balance check queued' '$T/dossierd.log')\" ]" ||
+    fail "the balance check after the refusal: $(grep 'ussd:' "$T/dossierd.log")"
 # --- No "> " prompt (a modem too busy to answer): ESC, that part through
 # libgammu, and the next one directly again.
 g0=$(grep -c "Sending SMS" "$DOSSIERD_GAMMU_LOG")

@@ -5,6 +5,8 @@ FM="python3 $top_srcdir/tests/fakemodem/fakemodem.py"
 FMPID=""
 
 start_fakemodem() {
+	# The last one's "ready" must not pass for this one's (a restart).
+	rm -f "$T/fakemodem.out"
 	$FM --link "$T/modem" --log "$T/modem.log" --control "$T/modem.sock" \
 	    --trace "$T/modem.trace" ${1:-} > "$T/fakemodem.out" 2>&1 &
 	FMPID=$!
