@@ -586,6 +586,29 @@ modem_pump(struct modem *m)
 }
 
 /* One received GSM_SMSMessage -> in_part. Returns false for what is not a received text. */
+/* The SMSC's time stamp as YYYYMMDDThhmmss (printf's %04d%02d... when out of range). */
+static void
+smsc_stamp(const GSM_DateTime *t, char *out, size_t outsz)
+{
+	char *p = out;
+
+	if (outsz < sizeof("YYYYMMDDThhmmss") || t->Year < 0 || t->Year > 9999 ||
+	    t->Month < 0 || t->Month > 99 || t->Day < 0 || t->Day > 99 ||
+	    t->Hour < 0 || t->Hour > 99 || t->Minute < 0 || t->Minute > 99 ||
+	    t->Second < 0 || t->Second > 99) {
+		snprintf(out, outsz, "%04d%02d%02dT%02d%02d%02d", t->Year,
+		    t->Month, t->Day, t->Hour, t->Minute, t->Second);
+		return;
+	}
+	p = dz_put_digits(p, (unsigned long)t->Year, 4);
+	p = dz_put_digits(p, (unsigned long)t->Month, 2);
+	p = dz_put_digits(p, (unsigned long)t->Day, 2);
+	*p++ = 'T';
+	p = dz_put_digits(p, (unsigned long)t->Hour, 2);
+	p = dz_put_digits(p, (unsigned long)t->Minute, 2);
+	*dz_put_digits(p, (unsigned long)t->Second, 2) = '\0';
+}
+
 static bool
 to_part(const struct modem *m, const GSM_SMSMessage *sms, struct in_part *p)
 {
@@ -598,9 +621,7 @@ to_part(const struct modem *m, const GSM_SMSMessage *sms, struct in_part *p)
 	EncodeUTF8(num, sms->Number);
 	dz_strlcpy(p->sender, num, sizeof(p->sender));
 	if (t->Year > 0)
-		snprintf(p->smsc_time, sizeof(p->smsc_time),
-		    "%04d%02d%02dT%02d%02d%02d", t->Year, t->Month, t->Day,
-		    t->Hour, t->Minute, t->Second);
+		smsc_stamp(t, p->smsc_time, sizeof(p->smsc_time));
 	if (sms->Coding == SMS_Coding_8bit)
 		p->text[0] = '\0';	/* binary: nothing a citizen typed */
 	else
@@ -614,7 +635,7 @@ to_part(const struct modem *m, const GSM_SMSMessage *sms, struct in_part *p)
 		p->part = sms->UDH.PartNumber;
 		p->total = sms->UDH.AllParts;
 	}
-	snprintf(p->modem, sizeof(p->modem), "%s", m->name);
+	dz_strlcpy(p->modem, m->name, sizeof(p->modem));
 	return true;
 }
 

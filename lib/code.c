@@ -119,6 +119,25 @@ date_valid(const char *d)
 	return !(mm == 2 && dd == 29 && yy % 4 != 0);
 }
 
+/*
+ * The 20 characters PAT_DOSSIER collects (VVV ZZ YY M XX YYMMDD SSSS) as
+ * "VVV.ZZ.YY.MXX-YYMMDD-SSSS" (26 bytes with the NUL, within CODE_BUFSZ).
+ */
+static void
+canonical(const char *dig, char *out)
+{
+	static const unsigned char len[] = { 3, 2, 2, 3, 6, 4 };
+	static const char sep[] = "...--";
+	size_t i;
+
+	for (i = 0; i < sizeof(len); i++) {
+		memcpy(out, dig, len[i]);
+		out += len[i];
+		dig += len[i];
+		*out++ = sep[i];	/* the last one is sep's NUL */
+	}
+}
+
 /* Match a code at s[i] into f; false if none starts there. */
 static bool
 match_at(const char *s, size_t i, struct found *f)
@@ -138,9 +157,7 @@ match_at(const char *s, size_t i, struct found *f)
 	if ((end = match(s, i, PAT_DOSSIER, dig)) == 0 || is_alnum(s[end]))
 		return false;
 	f->end = end;
-	/* dig: VVV ZZ YY M XX YYMMDD SSSS */
-	snprintf(f->m.code, sizeof(f->m.code), "%.3s.%.2s.%.2s.%.3s-%.6s-%.4s",
-	    dig, dig + 3, dig + 5, dig + 7, dig + 10, dig + 16);
+	canonical(dig, f->m.code);
 	f->m.kind = date_valid(dig + 10) ? CODE_VALID : CODE_BAD_DATE;
 	return true;
 }

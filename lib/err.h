@@ -39,6 +39,14 @@ const char	*dz_class_name(enum dz_class cls);
 /* Copy src into dst (size dstsz > 0), truncating; always NUL-terminates. Returns strlen(src). */
 size_t	dz_strlcpy(char *dst, const char *src, size_t dstsz);
 
+/*
+ * Number formatting without printf, for hot paths; neither writes a NUL.
+ * dz_put_digits: v as exactly n digits, zero-padded (v < 10^n); returns
+ * p + n. dz_put_int: v in decimal (at most 20 characters); returns the end.
+ */
+char	*dz_put_digits(char *p, unsigned long v, int n);
+char	*dz_put_int(char *p, long long v);
+
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #endif

@@ -25,6 +25,18 @@ static const struct legacy_prefix {
 	{ "199", "59" },
 };
 
+/* a, b and c one after another into out (size outsz), cut short like snprintf. */
+static void
+join(char *out, size_t outsz, const char *a, const char *b, const char *c)
+{
+	size_t n = dz_strlcpy(out, a, outsz);
+
+	if (n < outsz)
+		n += dz_strlcpy(out + n, b, outsz - n);
+	if (n < outsz)
+		dz_strlcpy(out + n, c, outsz - n);
+}
+
 /*
  * Classify a Vietnamese national significant number (no 84, no trunk 0)
  * and write "+84..." to out.
@@ -35,16 +47,16 @@ vn_number(const char *nsn, char *out, size_t outsz)
 	size_t len = strlen(nsn), i;
 
 	if (len == 9 && strchr("35789", nsn[0]) != NULL) {
-		snprintf(out, outsz, "+84%s", nsn);
+		join(out, outsz, "+84", nsn, "");
 		return PHONE_VN_MOBILE;
 	}
 	if (len == 10 && nsn[0] == '2') {
-		snprintf(out, outsz, "+84%s", nsn);
+		join(out, outsz, "+84", nsn, "");
 		return PHONE_VN_FIXED;
 	}
 	for (i = 0; len == 10 && i < nitems(legacy); i++) {
 		if (strncmp(nsn, legacy[i].old, 3) == 0) {
-			snprintf(out, outsz, "+84%s%s", legacy[i].now, nsn + 3);
+			join(out, outsz, "+84", legacy[i].now, nsn + 3);
 			return PHONE_VN_MOBILE;
 		}
 	}
@@ -66,7 +78,7 @@ international(const char *d, char *out, size_t outsz)
 	}
 	if (len < 8 || len > 15 || d[0] == '0')
 		return PHONE_INVALID;
-	snprintf(out, outsz, "+%s", d);
+	join(out, outsz, "+", d, "");
 	return PHONE_FOREIGN;
 }
 
@@ -78,11 +90,11 @@ national(const char *d, char *out, size_t outsz)
 
 	if ((strncmp(d, "1800", 4) == 0 || strncmp(d, "1900", 4) == 0) &&
 	    (len == 8 || len == 10)) {
-		snprintf(out, outsz, "%s", d);
+		dz_strlcpy(out, d, outsz);
 		return PHONE_SHORTCODE;
 	}
 	if (len >= 3 && len <= 6) {
-		snprintf(out, outsz, "%s", d);
+		dz_strlcpy(out, d, outsz);
 		return PHONE_SHORTCODE;
 	}
 	if (d[0] == '0')
@@ -111,7 +123,10 @@ trim(const char *s, char *buf, size_t bufsz)
 	len = strlen(s);
 	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		len--;
-	snprintf(buf, bufsz, "%.*s", (int)len, s);
+	if (bufsz > 0) {
+		memcpy(buf, s, len < bufsz ? len : bufsz - 1);
+		buf[len < bufsz ? len : bufsz - 1] = '\0';
+	}
 	return len;
 }
 
@@ -168,7 +183,7 @@ phone_normalize(const char *in, char *out, size_t outsz)
 	if (in == NULL || (len = trim(in, t, sizeof(t))) == 0)
 		return PHONE_INVALID;
 	if (has_letters(t)) {
-		snprintf(out, outsz, "%s", t);
+		dz_strlcpy(out, t, outsz);
 		return PHONE_ALPHANUMERIC;
 	}
 	if (len >= sizeof(t) || !collect_digits(t, d, &plus))
@@ -205,6 +220,6 @@ phone_mask(const char *number, char *buf, size_t bufsz)
 		if (isdigit((unsigned char)p[-1]))
 			last[3 - n++] = p[-1];
 	if (bufsz > 0)
-		snprintf(buf, bufsz, "...%s", last + 4 - n);
+		join(buf, bufsz, "...", last + 4 - n, "");
 	return buf;
 }

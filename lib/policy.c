@@ -69,13 +69,34 @@ days_from_civil(long y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* The n digits at s as a number, or -1 if one is not a digit. */
+static int
+digits_at(const char *s, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
 static int
 parse_ymd(const char *iso, int *y, int *m, int *d)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
-	if (iso == NULL || sscanf(iso, "%4d-%2d-%2d", y, m, d) != 3)
+	if (iso == NULL)
 		return -1;
+	/* YYYY-MM-DD as the records hold it read directly; the rest by sscanf. */
+	if ((*y = digits_at(iso, 4)) < 0 || iso[4] != '-' ||
+	    (*m = digits_at(iso + 5, 2)) < 0 || iso[7] != '-' ||
+	    (*d = digits_at(iso + 8, 2)) < 0) {
+		if (sscanf(iso, "%4d-%2d-%2d", y, m, d) != 3)
+			return -1;
+	}
 	if (*y < 1900 || *m < 1 || *m > 12 || *d < 1 || *d > mdays[*m - 1])
 		return -1;
 	if (*m == 2 && *d == 29 &&
@@ -100,10 +121,19 @@ policy_format_day(const char *iso, char *out, size_t outsz)
 {
 	int y, m, d;
 
-	if (parse_ymd(iso, &y, &m, &d) == -1)
-		snprintf(out, outsz, "%s", "");
-	else
-		snprintf(out, outsz, "%02d/%02d/%04d", d, m, y);
+	char buf[sizeof("DD/MM/YYYY")], *p = buf;
+
+	if (parse_ymd(iso, &y, &m, &d) == -1) {
+		buf[0] = '\0';
+	} else {
+		/* parse_ymd: 1900 <= y <= 9999, m and d two digits */
+		p = dz_put_digits(p, (unsigned long)d, 2);
+		*p++ = '/';
+		p = dz_put_digits(p, (unsigned long)m, 2);
+		*p++ = '/';
+		*dz_put_digits(p, (unsigned long)y, 4) = '\0';
+	}
+	dz_strlcpy(out, buf, outsz);
 }
 
 void

@@ -124,7 +124,7 @@ col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 
-	snprintf(dst, dstsz, "%s", v ? (const char *)v : "");
+	dz_strlcpy(dst, v ? (const char *)v : "", dstsz);
 }
 
 static void

@@ -355,10 +355,12 @@ store_name_set(const char *const *names, int n, unsigned mask, char *out,
 	int i;
 
 	len = dz_strlcpy(out, ",", outsz);
-	for (i = 0; i < n && len < outsz; i++)
-		if (mask & (1u << i))
-			len += (size_t)snprintf(out + len, outsz - len, "%s,",
-			    names[i]);
+	for (i = 0; i < n && len < outsz; i++) {
+		if ((mask & (1u << i)) == 0)
+			continue;
+		len += dz_strlcpy(out + len, names[i], outsz - len);
+		len += len < outsz ? dz_strlcpy(out + len, ",", outsz - len) : 1;
+	}
 }
 
 static int

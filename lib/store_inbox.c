@@ -112,28 +112,44 @@ add_part(struct store *s, const struct in_part *p, const char *dedup,
 	return 1;
 }
 
+/* The field (a string within max bytes) and a '|' at d; returns the end. */
+static char *
+put_field(char *d, const char *field, size_t max)
+{
+	size_t n = strnlen(field, max - 1);
+
+	memcpy(d, field, n);
+	d[n] = '|';
+	return d + n + 1;
+}
+
 int
 store_inbox_add_part(struct store *s, const struct in_part *in, time_t now,
     struct dz_err *err)
 {
 	struct in_part part = *in, *p = &part;
-	char *dedup;
+	/* sender|smsc_time|ref|part|total|text: every field fits. */
+	char dedup[sizeof(p->sender) + sizeof(p->smsc_time) + 3 * 21 +
+	    sizeof(p->text)], *d = dedup;
 	int r;
 
 	/* The network's text may be no UTF-8 (lone UTF-16 surrogates). */
 	text_utf8_repair(in->text, part.text, sizeof(part.text));
-	if (asprintf(&dedup, "%s|%s|%d|%d|%d|%s", p->sender, p->smsc_time,
-	    p->ref, p->part, p->total, p->text) == -1)
-		return dz_err_set(err, DZ_ETRANSIENT, "state db: out of memory");
-	if (store_begin(s, err) == -1) {
-		free(dedup);
+	d = put_field(d, p->sender, sizeof(p->sender));
+	d = put_field(d, p->smsc_time, sizeof(p->smsc_time));
+	d = dz_put_int(d, p->ref);
+	*d++ = '|';
+	d = dz_put_int(d, p->part);
+	*d++ = '|';
+	d = dz_put_int(d, p->total);
+	*d++ = '|';
+	dz_strlcpy(d, p->text, sizeof(p->text));
+	if (store_begin(s, err) == -1)
 		return -1;
-	}
 	if (p->total <= 1)
 		r = inbox_insert(s, dedup, p->sender, p->text, p->modem, now, err);
 	else
 		r = add_part(s, p, dedup, now, err);
-	free(dedup);
 	if (r == -1) {
 		store_rollback(s);
 		return -1;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/policy.c: backoff, send windows, pacing, day numbers. */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,6 +123,17 @@ static const struct {
 	{ "2026-11-26", 20783, "26/11/2026" },
 	{ "2038-01-19", 24855, "19/01/2038" },
 	{ "2100-12-31", 47846, "31/12/2100" },
+};
+
+/* Not YYYY-MM-DD to the digit, as some records software writes: read by sscanf. */
+static const struct {
+	const char	*iso;
+	long		 day;
+	const char	*fmt;
+} loose_days[] = {
+	{ "2024-8-27", 19962, "27/08/2024" },
+	{ " 2024-08-27", 19962, "27/08/2024" },
+	{ "2024-08-7", 19942, "07/08/2024" },
 };
 
 /* policy_iso_minus: the notices' rescan margin, across midnight and 2038. */
@@ -273,6 +285,10 @@ test_parse_day(void)
 		CHECK_INT(day, 12345678);	/* untouched */
 	}
 	CHECK_INT(policy_parse_day(NULL, &day), -1);
+	for (i = 0; i < nitems(loose_days); i++) {
+		CHECK_INT(policy_parse_day(loose_days[i].iso, &day), 0);
+		CHECK_INT(day, loose_days[i].day);
+	}
 }
 
 static void
@@ -284,6 +300,10 @@ test_format_day(void)
 	for (i = 0; i < nitems(days); i++) {
 		policy_format_day(days[i].iso, out, sizeof(out));
 		CHECK_STR(out, days[i].fmt);
+	}
+	for (i = 0; i < nitems(loose_days); i++) {
+		policy_format_day(loose_days[i].iso, out, sizeof(out));
+		CHECK_STR(out, loose_days[i].fmt);
 	}
 	for (i = 0; i < nitems(bad_days); i++) {
 		memcpy(out, "xxxxxxxxxxxxxxx", sizeof(out));
@@ -379,6 +399,38 @@ test_tm_day(void)
 	CHECK_STR(back, "1970");	/* truncated, terminated */
 }
 
+/* dz_put_int and dz_put_digits (the dates' formatting) against printf. */
+static void
+test_put_numbers(void)
+{
+	static const long long ints[] = {
+		0, 1, -1, 9, 10, 99, 100, 255, 65535, -65536, INT_MAX, INT_MIN,
+		LLONG_MAX, LLONG_MIN, 1000000007LL,
+	};
+	char got[32], want[32], *e;
+	size_t i;
+	unsigned long v;
+
+	for (i = 0; i < nitems(ints); i++) {
+		memset(got, 'x', sizeof(got));
+		e = dz_put_int(got, ints[i]);
+		CHECK(e > got && e < got + 21 && *e == 'x');
+		*e = '\0';
+		snprintf(want, sizeof(want), "%lld", ints[i]);
+		CHECK_STR(got, want);
+	}
+	for (v = 0; v < 10000; v += 7) {
+		memset(got, 'x', sizeof(got));
+		e = dz_put_digits(got, v, 4);
+		CHECK(e == got + 4 && *e == 'x');
+		*e = '\0';
+		snprintf(want, sizeof(want), "%04lu", v);
+		CHECK_STR(got, want);
+	}
+	*dz_put_digits(got, 7, 2) = '\0';
+	CHECK_STR(got, "07");
+}
+
 int
 main(void)
 {
@@ -390,5 +442,6 @@ main(void)
 	test_format_day();
 	test_tm_day();
 	test_iso_minus();
+	test_put_numbers();
 	CHECK_DONE();
 }
