@@ -416,6 +416,7 @@ ussd_cb(struct timer *t)
 /* What part_sent_cb needs. */
 struct send_ctx {
 	struct store	*store;
+	struct worker	*w;
 	int64_t		 id;
 	bool		 recorded;	/* the last part's commit made it sent */
 };
@@ -427,6 +428,8 @@ part_sent_cb(void *arg, const struct sent_part *p)
 	struct send_ctx *sc = arg;
 	struct dz_err err;
 
+	/* The carrier counted it, whether or not the commit below holds. */
+	sc->w->parts_today++;
 	if (store_outbox_part_sent(sc->store, sc->id, p, time(NULL), &err) == -1)
 		log_warnx("%s", err.msg);
 	else if (p->part >= p->total)
@@ -558,7 +561,12 @@ route_ok(void *arg, const struct out_msg *msg)
 	    &err) == 0;
 }
 
-/* The modem's daily cap (modems.per_day, carriers' anti-spam limits) reached. */
+/*
+ * The modem's daily cap (modems.per_day, carriers' anti-spam limits)
+ * reached. The parts sent today are counted from the state db once a day
+ * (and at start), then as they go: the count reads every part ever sent,
+ * too slow before each send once a year of them is kept.
+ */
 static bool
 over_cap(struct worker *w, time_t wall)
 {
@@ -570,11 +578,17 @@ over_cap(struct worker *w, time_t wall)
 	if (m->conf.per_day <= 0)
 		return false;
 	pass_init(&day, CONF(w), w->env->store, NULL, wall);
-	if ((n = store_modem_parts(w->env->store, m->name, day.day_start,
-	    &err)) == -1) {
-		log_warnx("%s", err.msg);
-		return true;	/* fail closed: the cap protects the SIM */
+	if (!w->parts_counted || w->parts_day != day.today) {
+		if ((n = store_modem_parts(w->env->store, m->name,
+		    day.day_start, &err)) == -1) {
+			log_warnx("%s", err.msg);
+			return true;	/* fail closed: the cap protects the SIM */
+		}
+		w->parts_today = n;
+		w->parts_day = day.today;
+		w->parts_counted = true;
 	}
+	n = w->parts_today;
 	if (n < m->conf.per_day)
 		return false;
 	if (w->capped_day != day.today) {
@@ -595,7 +609,7 @@ send_one(struct worker *w)
 	struct modem *m = w->m;
 	struct out_msg *msg;
 	struct send_outcome out;
-	struct send_ctx sc = { .store = s };
+	struct send_ctx sc = { .store = s, .w = w };
 	struct dz_err err;
 	time_t wall = time(NULL);
 	int64_t start;

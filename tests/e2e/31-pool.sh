@@ -3,7 +3,8 @@
 # process per modem. Replies go out on the modem the query came in on; with
 # reply_same_modem = false a burst of replies (the queries all arriving on one
 # modem) goes out on all of them, none twice, none lost, the third modem stopping
-# at its modems.per_day cap; a worker killed with SIGKILL mid-burst has its claim
+# at its modems.per_day cap (and held to it when its worker starts again); a
+# worker killed with SIGKILL mid-burst has its claim
 # returned (a reply in flight is sent again, flagged uncertain) and is started
 # again; a modem that hangs mid-burst does not hold the others; SIGTERM stops the
 # workers and then the parent; every SIM's balance is read over USSD and a code
@@ -89,6 +90,12 @@ wait_for 60 "[ \"\$(sql \"SELECT count(*) FROM outbox WHERE state = 'sent' AND b
     fail "096 numbers went out elsewhere: $(sql "SELECT modem, count(*) FROM outbox WHERE number LIKE '+8496%' GROUP BY 1")"
 echo "31-pool: broadcast by prefix: 096 $(sql "SELECT group_concat(modem || ' ' || n) FROM (SELECT modem, count(*) n FROM outbox WHERE number LIKE '+8496%' GROUP BY 1)"); 097 $(sql "SELECT group_concat(modem || ' ' || n) FROM (SELECT modem, count(*) n FROM outbox WHERE number LIKE '+8497%' GROUP BY 1)")"
 
+# --- usbC's worker killed at its cap: started again, it counts today's parts
+# from the state db and sends no more.
+kill -KILL "$(pgrep -f -- "-W usbC")" || fail "no worker for usbC"
+wait_for 15 "grep -q 'pool: usbC: worker .* killed by signal 9' '$T/dossierd.log'" || fail "the killed worker usbC was not seen"
+wait_for 15 "[ \"\$(pgrep -f -- '-W usbC' | wc -l)\" = 1 ]" || fail "the worker usbC was not started again"
+
 # --- A worker killed mid-burst: its claim comes back, nothing lost.
 for i in $(seq 10 49); do fmx mA inject from=+849140000$i text=HD >/dev/null || fail "inject $i"; done
 wait_for 30 "[ \"\$(sql \"SELECT count(*) FROM outbox WHERE state = 'sent' AND number LIKE '+8491400%'\")\" -ge 6 ]" ||
@@ -98,6 +105,7 @@ wait_for 15 "grep -q 'pool: usbB: worker .* killed by signal 9' '$T/dossierd.log
 wait_for 15 "[ \"\$(pgrep -f -- '-W usbB' | wc -l)\" = 1 ]" || fail "the worker was not started again"
 wait_for 90 "[ \"\$(sql \"SELECT count(*) FROM outbox WHERE state = 'sent' AND number LIKE '+8491400%'\")\" = 40 ]" ||
     fail "second burst not sent after the kill: $(sql "SELECT state, modem, uncertain, count(*) FROM outbox WHERE number LIKE '+8491400%' GROUP BY 1, 2, 3")"
+[ "$(sent_on mC)" = 5 ] || fail "usbC sent $(sent_on mC) parts today after its worker was started again (per_day 5)"
 python3 - "$T" <<'PY' || fail "exactly once across the two modems (above)"
 import json, sqlite3, sys, collections
 T = sys.argv[1]
