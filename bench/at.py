@@ -30,6 +30,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -362,11 +363,21 @@ def main():
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--sim-capacity", type=int, default=30)
     ap.add_argument("--timeout", type=float, default=0)
+    # dossierd: start on a copy of this state database (a year of history).
+    ap.add_argument("--state-seed")
     a = ap.parse_args()
     w = os.path.abspath(a.work)
     os.makedirs(w, exist_ok=True)
     res = {"target": a.target, "profile": a.profile, "queries": a.queries,
            "spacing": a.spacing, "callgrind": a.callgrind, "records": a.records}
+    if a.state_seed:
+        if a.target != "dossierd":
+            raise SystemExit("at.py: --state-seed is for dossierd")
+        shutil.copyfile(a.state_seed, os.path.join(w, "state.db"))
+        db = sqlite3.connect(os.path.join(w, "state.db"))
+        res["state_rows"] = {t: db.execute("SELECT count(*) FROM " + t).fetchone()[0]
+                             for t in ("inbox", "outbox", "sent_parts", "audit")}
+        db.close()
     fake = Fake(w, a.sim_capacity)
     cmd = WRITERS[a.target](a, w, fake.link)
     if a.callgrind:

@@ -111,6 +111,17 @@ if dz2:
     row("1", "  start-up (until +CMTI is on)", th(dz2["ir_phases"].get("startup")) + " Ir")
     row("1", "  idle polls before the burst (10 s)", th(dz2["ir_phases"].get("idle")) + " Ir")
 
+yr1, yr2 = load("dz-year-k1"), load("dz-year-k2")
+yr_q = marginal(yr1, yr2)
+if cgfile(yr1, "burst") and cgfile(yr2, "burst"):
+    y1, y2 = split_sum(cgfile(yr1, "burst")), split_sum(cgfile(yr2, "burst"))
+    yk = yr2["queries"] - yr1["queries"]
+    yr_own = (y2["own"] - y1["own"]) / yk
+    row("1", "  on a state db after a year (%s queries answered, bench/history.sql): "
+        "whole / own" % th(yr2.get("state_rows", {}).get("outbox")),
+        "%s / %s Ir (own %+.0f%%)" % (th(yr_q), th(yr_own),
+                                     100.0 * (yr_own - dz_own) / dz_own if dz_own else 0))
+
 lat = load("dz-lat")
 if lat:
     L = lat["latency_ms"]

@@ -9,7 +9,8 @@
 #      ... and per poll with 100 dossiers changed before each poll.
 #   3. bench/suite.sh: the workloads of issue #15 over the fake AT modem
 #      (tests/fakemodem) through libgammu's AT driver: whole-process
-#      instructions per answered query (callgrind, two bursts), latency
+#      instructions per answered query (callgrind, two bursts; again on a
+#      state db holding a year of history, bench/history.sql), latency
 #      +CMTI -> AT+CMGS, idle cost, memory through a burst (and over many
 #      messages on the dummy modem), and the peers smstools3 and gammu-smsd
 #      on the same fake modem and the same records database.
