@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "records.h"
 #include "store.h"
+#include "store_priv.h"
 
 #define OWNER		"+84912345678"	/* the number on C1 and C3 */
 #define OTHER		"+84987000111"
@@ -800,6 +801,69 @@ test_guessing_alarm(const char *records_path)
 	teardown(&f);
 }
 
+/*
+ * Nothing on a query's path reads a whole table: the state db keeps every
+ * message (a year is some 300,000 of each), so a statement that scans one
+ * gets slower every day. Receipt, answer, claim, sent part and delivery
+ * report of found, missing and help queries; then every statement they
+ * prepared must have taken no full-scan step.
+ */
+static void
+test_no_full_scans(const char *records_path)
+{
+	static const char *const texts[] = {
+		"HS " C1, "HS " CX "123", "HD", "hs " C2 " " C4, "HS 000.00.12.H39-241399-0001",
+	};
+	struct fx f;
+	struct inbound_result res;
+	struct out_msg *msg;
+	struct delivery_match m;
+	struct sent_part sp;
+	struct dz_err err;
+	int i, r, mr = 0, sent = 0, scans = 0, prepared = 0;
+
+	setup(&f, records_path, "");
+	CHECK((msg = malloc(sizeof(*msg))) != NULL);
+	for (i = 0; i < 3 * (int)nitems(texts); i++) {
+		r = sms(&f, i % 2 ? OWNER : OTHER, texts[i % nitems(texts)], &res,
+		    &err);
+		if (r != 1)
+			fprintf(stderr, "query %d: %d: %s\n", i, r, err.msg);
+		CHECK_INT(r, 1);
+		while ((r = store_outbox_next(f.store, f.ctx.now, LANE_ALL, msg,
+		    &err)) == 1) {
+			CHECK_INT(store_outbox_claim(f.store, msg->id, "modem1",
+			    f.ctx.now, &err), 1);
+			memset(&sp, 0, sizeof(sp));
+			sp.part = sp.total = 1;
+			sp.concat_ref = -1;
+			sp.mr = mr++ % 256;
+			sp.modem = "modem1";
+			sp.report = true;
+			CHECK_INT(store_outbox_part_sent(f.store, msg->id, &sp,
+			    f.ctx.now, &err), 0);
+			CHECK_INT(store_delivery_report(f.store, "modem1", sp.mr,
+			    DLV_DELIVERED, 0, f.ctx.now, f.ctx.now, &m, &err), 1);
+			sent++;
+		}
+		CHECK_INT(r, 0);
+	}
+	CHECK(sent >= 3 * (int)nitems(texts));
+	for (i = 0; i < STORE_NSTMT && f.store->cache[i].sql != NULL; i++) {
+		prepared++;
+		if (sqlite3_stmt_status(f.store->cache[i].st,
+		    SQLITE_STMTSTATUS_FULLSCAN_STEP, 0) == 0)
+			continue;
+		fprintf(stderr, "a full scan on a query's path: %s\n",
+		    f.store->cache[i].sql);
+		scans++;
+	}
+	CHECK(prepared >= 10);
+	CHECK_INT(scans, 0);
+	free(msg);
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -821,6 +885,7 @@ main(void)
 	test_fail_closed(records);
 	test_loop(records);
 	test_guessing_alarm(records);
+	test_no_full_scans(records);
 	remove_db(records);
 	CHECK_DONE();
 }
