@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "records.h"
 #include "store.h"
+#include "store_priv.h"
 
 /* Everything one scenario needs: config, state DB, records, context. */
 struct fx {
@@ -204,6 +205,26 @@ setup_rec(struct fx *f, const char *records_path, const char *rec,
     const char *extra)
 {
 	setup_in(f, "/tmp", records_path, rec, extra);
+}
+
+/*
+ * How many of the statements s prepared have taken a full-scan step (each
+ * printed, with what): the state db keeps every message, so a statement on
+ * a regular path that reads a whole table gets slower every day.
+ */
+static inline int
+full_scans(struct store *s, const char *what)
+{
+	int i, n = 0;
+
+	for (i = 0; i < STORE_NSTMT && s->cache[i].sql != NULL; i++) {
+		if (sqlite3_stmt_status(s->cache[i].st,
+		    SQLITE_STMTSTATUS_FULLSCAN_STEP, 0) == 0)
+			continue;
+		fprintf(stderr, "a full scan on %s: %s\n", what, s->cache[i].sql);
+		n++;
+	}
+	return n;
 }
 
 static inline void

@@ -799,6 +799,8 @@ test_reminders(void)
 	scan(&f, &res);
 	CHECK_RES(res, 1, 0, 0, 0, 0);
 	CHECK_INT(count(&f, "outbox"), 3);
+	/* The scans and reminders read no whole table of the state db. */
+	CHECK_INT(full_scans(f.store, "the notices' path"), 0);
 	teardown(&f);
 
 	/* After a long stop: one reminder now, the next a day later, not a burst. */
