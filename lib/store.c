@@ -251,11 +251,19 @@ sqlite3_stmt *
 store_prep(struct store *s, const char *sql, struct dz_err *err)
 {
 	struct store_stmt *c;
+	unsigned h = STORE_HINT(sql);
 	int i;
 
+	/* The slot this address was last found in, else a search. */
+	if (s->hint[h] != 0 && s->cache[s->hint[h] - 1].sql == sql) {
+		c = &s->cache[s->hint[h] - 1];
+		sqlite3_reset(c->st);
+		return c->st;
+	}
 	for (i = 0; i < STORE_NSTMT && s->cache[i].sql != NULL; i++) {
 		c = &s->cache[i];
 		if (c->sql == sql) {
+			s->hint[h] = (unsigned char)(i + 1);
 			sqlite3_reset(c->st);
 			return c->st;
 		}
@@ -272,6 +280,7 @@ store_prep(struct store *s, const char *sql, struct dz_err *err)
 		return NULL;
 	}
 	c->sql = sql;
+	s->hint[h] = (unsigned char)(i + 1);
 	c->states = find_state_params(c->st);
 	bind_state_params(c);
 	return c->st;

@@ -3,6 +3,7 @@
 #ifndef DZ_STORE_PRIV_H
 #define DZ_STORE_PRIV_H
 
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -38,9 +39,15 @@ struct store_stmt {
 	unsigned	 states;	/* OUT_BIT mask of the Q_ parameters it has */
 };
 
+/* store_prep's hint: the cache slot + 1 a SQL address last hashed to. */
+#define STORE_HINTS	256
+#define STORE_HINT(sql)	((unsigned)((uintptr_t)(sql) >> 4) % STORE_HINTS)
+_Static_assert(STORE_NSTMT < 255, "a hint is a cache slot + 1 in a byte");
+
 struct store {
 	sqlite3			*db;
 	struct store_stmt	 cache[STORE_NSTMT];
+	unsigned char		 hint[STORE_HINTS];
 };
 
 /*
