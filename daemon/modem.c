@@ -585,7 +585,6 @@ modem_pump(struct modem *m)
 		(void)feed_libgammu(m);
 }
 
-/* One received GSM_SMSMessage -> in_part. Returns false for what is not a received text. */
 /* The SMSC's time stamp as YYYYMMDDThhmmss (printf's %04d%02d... when out of range). */
 static void
 smsc_stamp(const GSM_DateTime *t, char *out, size_t outsz)
@@ -609,6 +608,7 @@ smsc_stamp(const GSM_DateTime *t, char *out, size_t outsz)
 	*dz_put_digits(p, (unsigned long)t->Second, 2) = '\0';
 }
 
+/* One received GSM_SMSMessage -> in_part. Returns false for what is not a received text. */
 static bool
 to_part(const struct modem *m, const GSM_SMSMessage *sms, struct in_part *p)
 {

@@ -4,6 +4,7 @@
  * received, sending from the queue, USSD. Each cadence is its own timer;
  * every libgammu call runs under a guard with a deadline from outside.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -578,7 +579,7 @@ over_cap(struct worker *w, time_t wall)
 	if (m->conf.per_day <= 0)
 		return false;
 	pass_init(&day, CONF(w), w->env->store, NULL, wall);
-	if (!w->parts_counted || w->parts_day != day.today) {
+	if (w->parts_day != day.today) {
 		if ((n = store_modem_parts(w->env->store, m->name,
 		    day.day_start, &err)) == -1) {
 			log_warnx("%s", err.msg);
@@ -586,7 +587,6 @@ over_cap(struct worker *w, time_t wall)
 		}
 		w->parts_today = n;
 		w->parts_day = day.today;
-		w->parts_counted = true;
 	}
 	n = w->parts_today;
 	if (n < m->conf.per_day)
@@ -728,6 +728,7 @@ void
 worker_start(struct worker *w, struct worker_env *env, struct modem *m)
 {
 	memset(w, 0, sizeof(*w));
+	w->parts_day = LONG_MIN;
 	w->env = env;
 	w->m = m;
 	timer_set(&w->link, link_cb);

@@ -39,9 +39,8 @@ struct worker {
 	struct store_gate	 send_gate;	/* the queue: skipped while nothing changed */
 	struct store_gate	 ussd_gate;	/* the USSD requests: the same */
 	long			 capped_day;	/* the day the daily cap was logged */
-	long			 parts_day;	/* the day parts_today counts */
+	long			 parts_day;	/* the day parts_today counts; LONG_MIN: not yet read */
 	int			 parts_today;	/* parts sent that day (modems.per_day) */
-	bool			 parts_counted;	/* parts_today read from the state db */
 	bool			 watched;	/* the loop wakes the pump on its port */
 };
 

@@ -66,12 +66,14 @@ dz_put_int(char *p, long long v)
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
 	    (unsigned long long)v;
 	char tmp[20], *t = tmp + sizeof(tmp);
+	size_t n;
 
 	do
 		*--t = (char)('0' + u % 10);
 	while ((u /= 10) != 0);
+	n = (size_t)(tmp + sizeof(tmp) - t);
 	if (v < 0)
 		*p++ = '-';
-	memcpy(p, t, (size_t)(tmp + sizeof(tmp) - t));
-	return p + (tmp + sizeof(tmp) - t);
+	memcpy(p, t, n);
+	return p + n;
 }

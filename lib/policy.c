@@ -119,9 +119,8 @@ policy_parse_day(const char *iso, long *day)
 void
 policy_format_day(const char *iso, char *out, size_t outsz)
 {
-	int y, m, d;
-
 	char buf[sizeof("DD/MM/YYYY")], *p = buf;
+	int y, m, d;
 
 	if (parse_ymd(iso, &y, &m, &d) == -1) {
 		buf[0] = '\0';

@@ -368,7 +368,8 @@ store_name_set(const char *const *names, int n, unsigned mask, char *out,
 		if ((mask & (1u << i)) == 0)
 			continue;
 		len += dz_strlcpy(out + len, names[i], outsz - len);
-		len += len < outsz ? dz_strlcpy(out + len, ",", outsz - len) : 1;
+		if (len < outsz)
+			len += dz_strlcpy(out + len, ",", outsz - len);
 	}
 }
 
