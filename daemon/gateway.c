@@ -113,6 +113,17 @@ inbound_step(struct gateway *g, int64_t now)
 		g->inbound_retry_at = now + 5000;
 		return;
 	}
+	/*
+	 * One transaction for the pass, each message a savepoint in it: a
+	 * burst commits once per pass, not once per message. Replies are
+	 * sent only after it commits (the pokes after this step).
+	 */
+	if (store_batch_begin(g->store, &err) == -1) {
+		note_error(g->inbound_error, sizeof(g->inbound_error), "inbox",
+		    err.msg);
+		g->inbound_retry_at = now + 5000;
+		return;
+	}
 	for (i = 0; i < INBOUND_BATCH; i++) {
 		pass_start(g, &ctx);
 		ctx.after_id = after;
@@ -127,7 +138,7 @@ inbound_step(struct gateway *g, int64_t now)
 			    "inbox", err.msg);
 			g->inbound_retry_at = now + 5000;
 			if (err.cls != DZ_ETRANSIENT)
-				return;
+				break;
 			/* Records DB unreadable: help, opt-outs, ... behind it still go. */
 			after = res.id;
 			continue;
@@ -141,6 +152,14 @@ inbound_step(struct gateway *g, int64_t now)
 		    res.replies == 1 ? "y" : "ies");
 		if (res.warning[0] != '\0')
 			log_warnx("%s", res.warning);
+	}
+	if (store_batch_end(g->store, &err) == -1) {
+		/* Nothing is lost: the messages are still pending. */
+		log_warnx("inbox: the messages of this pass are handled again: "
+		    "%s", err.msg);
+		note_error(g->inbound_error, sizeof(g->inbound_error), "inbox",
+		    err.msg);
+		g->inbound_retry_at = now + 5000;
 	}
 }
 

@@ -235,8 +235,10 @@ incoming_sms_cb(GSM_StateMachine *sm, GSM_SMSMessage *sms, void *arg)
 }
 
 void
-modem_take_reports(struct modem *m, modem_report_cb cb, void *arg)
+modem_take_reports(struct modem *m, modem_report_cb cb, modem_batch_cb bcb,
+    void *arg)
 {
+	bool keep[MODEM_REPORTS_MAX], batched;
 	int i, kept = 0;
 
 	if (m->reports_lost) {
@@ -245,8 +247,14 @@ modem_take_reports(struct modem *m, modem_report_cb cb, void *arg)
 		    "rest are lost (their messages stay \"waiting\")", m->name,
 		    MODEM_REPORTS_MAX);
 	}
+	batched = m->nreports > 1 && bcb != NULL && bcb(arg, false) == 0;
 	for (i = 0; i < m->nreports; i++)
-		if (cb(arg, &m->reports[i]) != 0)
+		keep[i] = cb(arg, &m->reports[i]) != 0;
+	if (batched && bcb(arg, true) != 0)
+		for (i = 0; i < m->nreports; i++)
+			keep[i] = true;
+	for (i = 0; i < m->nreports; i++)
+		if (keep[i])
 			m->reports[kept++] = m->reports[i];
 	m->nreports = kept;
 }
@@ -840,14 +848,14 @@ delete_stored(struct modem *m, const struct stored_list *del)
 
 int
 modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
-    void *arg, enum modem_class *cls)
+    modem_batch_cb bcb, void *arg, enum modem_class *cls)
 {
 	GSM_MultiSMSMessage *msms;
 	struct stored_list del = { NULL, 0, 0 };
 	struct held *held;
 	GSM_Error e = ERR_NONE;
-	int count = 0, n = 0, nheld = 0, i;
-	bool start = true;
+	int count = 0, n = 0, nheld = 0, i, base;
+	bool start = true, batched;
 
 	*cls = MODEM_OK;
 	m->incoming = false;
@@ -874,8 +882,13 @@ modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
 			take_message(m, msms, cb, rcb, arg, &n, &del);
 	}
 	qsort(held, nheld, sizeof(*held), held_cmp);
+	/* The texts of one listing: one commit, before any is deleted. */
+	base = del.n;
+	batched = nheld > 1 && bcb != NULL && bcb(arg, false) == 0;
 	for (i = 0; i < nheld; i++)
 		commit_held(&held[i], cb, arg, &n, &del);
+	if (batched && bcb(arg, true) != 0)
+		del.n = base;	/* not committed: they stay, read again */
 	free(held);
 	/* +CDSI reports in the status-report memory, which the listing skips. */
 	while (*cls == MODEM_OK && m->ncdsi > 0 && (e == ERR_EMPTY ||

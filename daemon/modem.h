@@ -165,6 +165,14 @@ typedef int (*modem_part_cb)(void *arg, const struct in_part *p);
 /* Called for each report read; return 0 once committed (it is then deleted). */
 typedef int (*modem_report_cb)(void *arg, const struct modem_report *r);
 
+/*
+ * Called around several parts or reports handed over at once, with no
+ * modem I/O between: end false before the first, end true after the last.
+ * Return 0; with end true, -1 means none of them is committed after all
+ * (they stay on the SIM, or are handed over again at the next call).
+ */
+typedef int (*modem_batch_cb)(void *arg, bool end);
+
 void	modem_init(struct modem *m, const struct conf_modem *c);
 /*
  * The one place that says what an error means: libgammu's error e during
@@ -189,12 +197,13 @@ void	modem_close(struct modem *m);
 void	modem_pump(struct modem *m);
 /* Read every stored received message; hand each part to cb; delete it once cb returns 0. Returns parts read or -1. */
 int	modem_read_all(struct modem *m, modem_part_cb cb, modem_report_cb rcb,
-	    void *arg, enum modem_class *cls);
+	    modem_batch_cb bcb, void *arg, enum modem_class *cls);
 /*
  * Hand the reports that came as +CDS lines (kept by libgammu's callback)
  * to cb. A report cb does not commit is kept for the next call.
  */
-void	modem_take_reports(struct modem *m, modem_report_cb cb, void *arg);
+void	modem_take_reports(struct modem *m, modem_report_cb cb,
+	    modem_batch_cb bcb, void *arg);
 /*
  * Send msg, the parts not yet confirmed (msg->parts_sent, with the same
  * concatenation reference msg->concat_ref when it is split as before),

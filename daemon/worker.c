@@ -262,6 +262,27 @@ part_cb(void *arg, const struct in_part *p)
 	return 0;
 }
 
+static int
+batch_cb(void *arg, bool end)
+{
+	struct worker *w = arg;
+	struct dz_err err;
+
+	if (!end) {
+		if (store_batch_begin(w->env->store, &err) == -1) {
+			log_warnx("modem: %s: %s", w->m->name, err.msg);
+			return -1;	/* one commit each, as without a batch */
+		}
+		return 0;
+	}
+	if (store_batch_end(w->env->store, &err) == -1) {
+		log_warnx("modem: %s: %s; what was read is kept and recorded "
+		    "again", w->m->name, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Unsolicited lines: +CMTI (read the inbox now), +CDS reports, +CUSD. */
 static void
 pump_cb(struct timer *t)
@@ -277,7 +298,7 @@ pump_cb(struct timer *t)
 		if (unguard(m, m->conf.step_timeout))
 			fail(w);
 		else {
-			modem_take_reports(m, report_cb, w);
+			modem_take_reports(m, report_cb, batch_cb, w);
 			if (m->incoming)
 				timer_arm(&w->poll, 0);
 		}
@@ -319,7 +340,7 @@ poll_cb(struct timer *t)
 		return;
 	}
 	guard(m, m->conf.step_timeout);
-	n = modem_read_all(m, part_cb, report_cb, w, &cls);
+	n = modem_read_all(m, part_cb, report_cb, batch_cb, w, &cls);
 	if (unguard(m, m->conf.step_timeout) || cls == MODEM_RESET) {
 		fail(w);
 		timer_arm(t, m->conf.poll_interval * 1000LL);

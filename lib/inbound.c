@@ -21,6 +21,8 @@ struct handling {
 	char			 number[PHONE_BUFSZ];
 	struct inbound_result	*res;
 	enum lane		 lane;		/* replies go here: reply, or staff */
+	int64_t			 fp;		/* the text's fingerprint, once known */
+	bool			 has_fp;
 	int			 slow;		/* s replies wait: the guessing alarm */
 	/* A preview: replies go here instead of the outbox. */
 	int			(*capture)(void *, const char *);
@@ -619,6 +621,8 @@ is_loop(struct handling *j, const struct command *cmd, struct dz_err *err)
 	    j->ctx->day_start, err)) != 0)
 		return n > 0 ? 1 : -1;
 	fp = text_fingerprint(j->msg->text, cmd->kind == CMD_LOOKUP);
+	j->fp = fp;
+	j->has_fp = true;
 	if ((n = store_inbox_repeats(s, j->msg->id, j->msg->sender, fp,
 	    j->ctx->day_start, err)) == -1)
 		return -1;
@@ -688,7 +692,7 @@ give_up(struct pass *ctx, int64_t id, struct inbound_result *res,
 	if (store_begin(ctx->store, err) == -1)
 		return -1;
 	if (store_inbox_done(ctx->store, id, res->kind ? res->kind : "?", outcome,
-	    ctx->now, err) == -1) {
+	    NULL, ctx->now, err) == -1) {
 		store_rollback(ctx->store);
 		return -1;
 	}
@@ -729,7 +733,7 @@ inbound_handle_next(struct pass *ctx, struct inbound_result *res,
 	if (r == -1 && err->cls == DZ_EPERMANENT)
 		return give_up(ctx, msg.id, res, err);
 	if (r == -1 || store_inbox_done(ctx->store, msg.id, res->kind,
-	    res->outcome, ctx->now, err) == -1) {
+	    res->outcome, j.has_fp ? &j.fp : NULL, ctx->now, err) == -1) {
 		store_rollback(ctx->store);
 		return -1;
 	}

@@ -518,11 +518,35 @@ tx_statement(struct store *s, const char *sql)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/*
+ * In a batch, a transaction SQLite rolled back on its own (an I/O error,
+ * disk full) means every step before is gone: noted for store_batch_end.
+ * A step's statements then run on their own; store_batch_end still
+ * reports the loss.
+ */
+static bool
+batch_alive(struct store *s)
+{
+	if (!s->batch_lost && sqlite3_get_autocommit(s->db))
+		s->batch_lost = true;
+	return !s->batch_lost;
+}
+
 int
 store_begin(struct store *s, struct dz_err *err)
 {
 	static const char sql[] = "BEGIN IMMEDIATE";
+	static const char sp[] = "SAVEPOINT step";
 
+	if (s->batch && batch_alive(s)) {
+		if (s->step)	/* as BEGIN inside BEGIN */
+			return dz_err_set(err, DZ_ESTATE, "state db: begin: "
+			    "a step inside a step");
+		if (tx_statement(s, sp) != SQLITE_OK)
+			return store_fail(s, "begin", err);
+		s->step = true;
+		return 0;
+	}
 	if (tx_statement(s, sql) != SQLITE_OK)
 		return store_fail(s, "begin", err);
 	return 0;
@@ -532,7 +556,20 @@ int
 store_commit(struct store *s, struct dz_err *err)
 {
 	static const char sql[] = "COMMIT";
+	static const char sp[] = "RELEASE step";
 
+	if (s->step) {
+		s->step = false;
+		if (batch_alive(s) && tx_statement(s, sp) == SQLITE_OK)
+			return 0;
+		if (!s->batch_lost) {
+			store_fail(s, "commit", err);
+			store_rollback(s);
+		} else
+			dz_err_set(err, DZ_ESTATE, "state db: commit: the "
+			    "batch's transaction ended on an earlier error");
+		return -1;
+	}
 	if (tx_statement(s, sql) != SQLITE_OK) {
 		store_fail(s, "commit", err);
 		store_rollback(s);
@@ -545,9 +582,50 @@ void
 store_rollback(struct store *s)
 {
 	static const char sql[] = "ROLLBACK";
+	static const char to[] = "ROLLBACK TO step";
+	static const char sp[] = "RELEASE step";
 
+	if (s->batch) {
+		if (s->step && batch_alive(s)) {
+			(void)tx_statement(s, to);
+			(void)tx_statement(s, sp);
+		}
+		s->step = false;
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		(void)tx_statement(s, sql);
+}
+
+int
+store_batch_begin(struct store *s, struct dz_err *err)
+{
+	if (s->batch)
+		return dz_err_set(err, DZ_ESTATE, "state db: a batch inside "
+		    "a batch");
+	if (store_begin(s, err) == -1)
+		return -1;
+	s->batch = true;
+	s->batch_lost = false;
+	s->step = false;
+	return 0;
+}
+
+int
+store_batch_end(struct store *s, struct dz_err *err)
+{
+	bool lost;
+
+	store_rollback(s);	/* a step left open */
+	lost = !batch_alive(s);
+	s->batch = false;
+	if (lost) {
+		store_rollback(s);
+		dz_err_set(err, DZ_ESTATE, "state db: a batch of steps was "
+		    "rolled back on an error; they are done again");
+		return -1;
+	}
+	return store_commit(s, err);
 }
 
 int

@@ -219,6 +219,20 @@ int		 store_check(struct store *s, struct dz_err *err);
 int	store_begin(struct store *s, struct dz_err *err);
 int	store_commit(struct store *s, struct dz_err *err);
 void	store_rollback(struct store *s);
+/*
+ * A batch: one transaction for several steps that follow each other with
+ * no modem I/O between them (the texts of one read of the SIM, a pass
+ * over the inbox). Inside it store_begin, store_commit and store_rollback
+ * open, release and undo a savepoint, so one step that fails leaves the
+ * others; nothing is durable before store_batch_end commits. Whatever a
+ * step's success allowed (deleting a text from the SIM) waits for that.
+ * store_batch_end returns -1 with err if the batch is not committed:
+ * SQLite ended its transaction on an error (disk full, I/O) or the commit
+ * failed. Everything since store_batch_begin may then be lost, and the
+ * caller must act as if no step succeeded.
+ */
+int	store_batch_begin(struct store *s, struct dz_err *err);
+int	store_batch_end(struct store *s, struct dz_err *err);
 
 /*
  * What is committed in the state database, as a token that changes when
@@ -299,9 +313,13 @@ int	store_inbox_next(struct store *s, struct inbox_msg *m, struct dz_err *err);
 /* The same, among messages with id > after. */
 int	store_inbox_next_after(struct store *s, int64_t after, struct inbox_msg *m,
 	    struct dz_err *err);
-/* Mark handled with what it was (kind) and what came of it (outcome). 0 or -1. */
+/*
+ * Mark handled with what it was (kind), what came of it (outcome) and,
+ * unless fp is NULL, its text's fingerprint (store_inbox_repeats). 0 or -1.
+ */
 int	store_inbox_done(struct store *s, int64_t id, const char *kind,
-	    const char *outcome, time_t now, struct dz_err *err);
+	    const char *outcome, const int64_t *fp, time_t now,
+	    struct dz_err *err);
 
 /* ---- store_outbox.c: the outbound queue and its state machine ---- */
 
@@ -483,9 +501,9 @@ int	store_audit_list(struct store *s, const struct audit_filter *f,
 	    store_audit_cb cb, void *arg, int *total, struct dz_err *err);
 
 /*
- * Record the fingerprint of inbox row id's text (id 0: a preview, nothing
- * written) and count the messages from sender since `since` with the same
- * fingerprint, this one included. Count or -1.
+ * Count the messages from sender since `since` whose fingerprint is fp,
+ * inbox row id (0: a preview) included whether or not it is recorded yet
+ * (store_inbox_done records it). Count or -1.
  */
 int	store_inbox_repeats(struct store *s, int64_t id, const char *sender,
 	    int64_t fp, time_t since, struct dz_err *err);

@@ -223,20 +223,11 @@ int
 store_inbox_repeats(struct store *s, int64_t id, const char *sender,
     int64_t fp, time_t since, struct dz_err *err)
 {
-	static const char set[] = "UPDATE inbox SET fp = ? WHERE id = ?";
 	static const char count[] = "SELECT count(*) FROM inbox WHERE sender = ?"
 	    " AND received_at >= ? AND fp = ? AND id != ?";
 	sqlite3_stmt *st;
 	int n;
 
-	if (id > 0) {
-		if ((st = store_prep(s, set, err)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, fp);
-		sqlite3_bind_int64(st, 2, id);
-		if (store_run(s, st, "inbox fingerprint", err) == -1)
-			return -1;
-	}
 	if ((st = store_prep(s, count, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
@@ -250,10 +241,10 @@ store_inbox_repeats(struct store *s, int64_t id, const char *sender,
 
 int
 store_inbox_done(struct store *s, int64_t id, const char *kind,
-    const char *outcome, time_t now, struct dz_err *err)
+    const char *outcome, const int64_t *fp, time_t now, struct dz_err *err)
 {
-	static const char sql[] = "UPDATE inbox SET state = 'handled', kind = ?,"
-	    " outcome = ?, handled_at = ? WHERE id = ?";
+	static const char sql[] = "UPDATE inbox SET state = 'handled', kind = ?1,"
+	    " outcome = ?2, handled_at = ?3, fp = coalesce(?5, fp) WHERE id = ?4";
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)
@@ -262,5 +253,9 @@ store_inbox_done(struct store *s, int64_t id, const char *kind,
 	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, id);
+	if (fp != NULL)
+		sqlite3_bind_int64(st, 5, *fp);
+	else
+		sqlite3_bind_null(st, 5);
 	return store_run(s, st, "inbox done", err) < 0 ? -1 : 0;
 }

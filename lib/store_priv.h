@@ -3,6 +3,7 @@
 #ifndef DZ_STORE_PRIV_H
 #define DZ_STORE_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sqlite3.h>
 
@@ -48,6 +49,9 @@ struct store {
 	sqlite3			*db;
 	struct store_stmt	 cache[STORE_NSTMT];
 	unsigned char		 hint[STORE_HINTS];
+	bool			 batch;		/* store_batch_begin: steps are savepoints */
+	bool			 batch_lost;	/* SQLite ended the batch's transaction */
+	bool			 step;		/* a step's savepoint is open */
 };
 
 /*

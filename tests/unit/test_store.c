@@ -78,7 +78,7 @@ done(struct store *s, int64_t id, const char *kind, time_t now)
 	struct dz_err err;
 
 	CHECK_INT(store_begin(s, &err), 0);
-	CHECK_INT(store_inbox_done(s, id, kind, "answered", now, &err), 0);
+	CHECK_INT(store_inbox_done(s, id, kind, "answered", NULL, now, &err), 0);
 	CHECK_INT(store_commit(s, &err), 0);
 }
 
@@ -1047,9 +1047,64 @@ test_waiting_literal(void)
 	CHECK_STR(Q_WAITING_LITERAL, want);
 }
 
+/*
+ * store_batch_begin/end: the steps inside are savepoints; one rolled back
+ * leaves the others; nothing is visible to another connection before the
+ * end; a transaction SQLite ended inside a batch makes the end fail.
+ */
+static void
+test_batch(void)
+{
+	char path[512], out[256];
+	struct store *s, *other;
+	struct dz_err err;
+
+	s = open_tmp(path, sizeof(path));
+	CHECK((other = store_open(path, &err)) != NULL);
+	CHECK_INT(store_batch_begin(s, &err), 0);
+	CHECK_INT(store_batch_begin(s, &err), -1);	/* no batch in a batch */
+	CHECK_INT(add(s, A, "26/12/01 08:00:00+28", 0, 1, 1, "one", 100), 1);
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_begin(s, &err), -1);	/* no step in a step */
+	CHECK_INT(store_exec(s, "INSERT INTO inbox (dedup, sender, text, "
+	    "received_at) VALUES ('x2', 'x', 'two', 100)", NULL, NULL, &err), 0);
+	store_rollback(s);
+	CHECK_INT(add(s, B, "26/12/01 08:00:02+28", 0, 1, 1, "three", 100), 1);
+	/* An open step the caller left is undone by the end. */
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_exec(s, "INSERT INTO inbox (dedup, sender, text, "
+	    "received_at) VALUES ('x4', 'x', 'four', 100)", NULL, NULL, &err), 0);
+	CHECK_INT(query_int(other, "SELECT count(*) FROM inbox"), 0);
+	CHECK_INT(store_batch_end(s, &err), 0);
+	CHECK_STR(query(other, "SELECT group_concat(text, ',') FROM "
+	    "(SELECT text FROM inbox ORDER BY id)", out), "one,three");
+	/* After the batch, transactions are plain ones again. */
+	CHECK_INT(add(s, A, "26/12/01 08:00:04+28", 0, 1, 1, "five", 100), 1);
+	CHECK_INT(query_int(other, "SELECT count(*) FROM inbox"), 3);
+
+	/* SQLite ends the transaction (as on an I/O error): the end fails. */
+	CHECK_INT(store_batch_begin(s, &err), 0);
+	CHECK_INT(add(s, A, "26/12/01 08:00:05+28", 0, 1, 1, "six", 100), 1);
+	CHECK_INT(sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	/* A step after the loss is a transaction of its own ... */
+	CHECK_INT(add(s, A, "26/12/01 08:00:06+28", 0, 1, 1, "seven", 100), 1);
+	/* ... but the batch as a whole is reported lost. */
+	CHECK_INT(store_batch_end(s, &err), -1);
+	CHECK(strstr(err.msg, "rolled back") != NULL);
+	CHECK_STR(query(other, "SELECT group_concat(text, ',') FROM "
+	    "(SELECT text FROM inbox ORDER BY id)", out), "one,three,five,seven");
+	CHECK(sqlite3_get_autocommit(s->db));
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	store_close(other);
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
+	test_batch();
 	test_waiting_literal();
 	test_report_match();
 	test_open();

@@ -116,7 +116,7 @@ test_read_only(void)
 	FAILS(store_inbox_add_part(s, &p, 200, &err));
 	FAILS(store_parts_flush(s, 1000, &err));
 	CHECK_INT(store_inbox_next(s, &m, &err), 1);	/* reads still work */
-	FAILS(store_inbox_done(s, m.id, "help", "answered", 200, &err));
+	FAILS(store_inbox_done(s, m.id, "help", "answered", NULL, 200, &err));
 	/* store_outbox.c */
 	FAILS(store_outbox_add(s, LANE_REPLY, A, "x", 200, 0, 0, &err));
 	FAILS(store_outbox_delay(s, 1, 300, "held", &err));
