@@ -12,6 +12,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "conf.h"
+#include "broadcast.h"
 #include "err.h"
 #include "inbound.h"
 #include "policy.h"
@@ -807,6 +808,15 @@ test_guessing_alarm(const char *records_path)
  * report of found, missing and help queries; then every statement they
  * prepared must have taken no full-scan step (full_scans, fixture.h).
  */
+/* A pool's route check that lets every message through, counting them. */
+static bool
+route_all(void *arg, const struct out_msg *m)
+{
+	(void)m;
+	(*(int *)arg)++;
+	return true;
+}
+
 static void
 test_no_full_scans(const char *records_path)
 {
@@ -819,7 +829,9 @@ test_no_full_scans(const char *records_path)
 	struct delivery_match m;
 	struct sent_part sp;
 	struct dz_err err;
-	int i, r, mr = 0, sent = 0, prepared = 0;
+	struct job job;
+	char num[16];
+	int i, r, mr = 0, sent = 0, prepared = 0, routed = 0;
 
 	setup(&f, records_path, "");
 	CHECK((msg = malloc(sizeof(*msg))) != NULL);
@@ -829,7 +841,10 @@ test_no_full_scans(const char *records_path)
 		if (r != 1)
 			fprintf(stderr, "query %d: %d: %s\n", i, r, err.msg);
 		CHECK_INT(r, 1);
-		while ((r = store_outbox_next(f.store, f.ctx.now, LANE_ALL, msg,
+		/* Every other query's replies as a pool's modem takes them. */
+		while ((r = i % 2 ? store_outbox_next_for(f.store, f.ctx.now,
+		    LANE_ALL, "modem1", ",modem9,", route_all, &routed, msg,
+		    &err) : store_outbox_next(f.store, f.ctx.now, LANE_ALL, msg,
 		    &err)) == 1) {
 			CHECK_INT(store_outbox_claim(f.store, msg->id, "modem1",
 			    f.ctx.now, &err), 1);
@@ -848,10 +863,33 @@ test_no_full_scans(const char *records_path)
 		CHECK_INT(r, 0);
 	}
 	CHECK(sent >= 3 * (int)nitems(texts));
+	CHECK(routed > 0);
+	CHECK_INT(full_scans(f.store, "a query's path"), 0);
+	/* A broadcast of 1,200 numbers queued in batches of 500. */
+	CHECK_INT(broadcast_prepare(&f.ctx, &job, "test", "file x",
+	    "Thong bao: lich tiep dan thay doi", &err), 0);
+	CHECK_INT(store_job_add(f.store, &job, &err), 0);
+	CHECK_INT(store_begin(f.store, &err), 0);
+	for (i = 0; i < 1200; i++) {
+		snprintf(num, sizeof(num), "09%08d", 1000 + i);
+		CHECK_INT(broadcast_add_number(&f.ctx, &job, num, &err), 0);
+	}
+	job.state = JOB_QUEUING;
+	CHECK_INT(store_job_update(f.store, &job, &err), 0);
+	CHECK_INT(store_commit(f.store, &err), 0);
+	for (i = 0; (r = broadcast_queue_step(&f.ctx, &job, BROADCAST_BATCH,
+	    &err)) == 0; i++)
+		;
+	CHECK_INT(r, 1);
+	CHECK_INT(i, 2);
+	CHECK_INT(job.enqueued, 1200);
+	CHECK_INT(query_int(f.store, "SELECT count(*) FROM outbox WHERE "
+	    "broadcast_id IS NOT NULL"), 1200);
 	for (i = 0; i < STORE_NSTMT && f.store->cache[i].sql != NULL; i++)
 		prepared++;
 	CHECK(prepared >= 10);
-	CHECK_INT(full_scans(f.store, "a query's path"), 0);
+	CHECK_INT(full_scans(f.store, "a query's path, a pool's pick, a "
+	    "broadcast's queueing"), 0);
 	free(msg);
 	teardown(&f);
 }
