@@ -180,6 +180,13 @@ static const char *const migrations[] = {
 	 */
 	"CREATE INDEX outbox_waiting ON outbox(lane, next_at, id)"
 	"  WHERE state IN " Q_WAITING_LITERAL ";",
+
+	/*
+	 * 12: only the pending inbox rows are indexed: handling a message
+	 * deletes its entry instead of moving it among every handled one.
+	 */
+	"DROP INDEX inbox_pending;"
+	"CREATE INDEX inbox_pending ON inbox(id) WHERE state = 'pending';",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {

@@ -1101,9 +1101,39 @@ test_batch(void)
 	remove_db(path);
 }
 
+/* Migration 12 on a version-11 database with rows: the pending one is still next. */
+static void
+test_migrate_pending(void)
+{
+	char path[512], out[256];
+	struct store *s;
+	struct inbox_msg m;
+	struct dz_err err;
+
+	s = open_tmp(path, sizeof(path));
+	CHECK_INT(add(s, A, "26/12/01 08:00:00+28", 0, 1, 1, "handled", 100), 1);
+	CHECK_INT(add(s, B, "26/12/01 08:00:01+28", 0, 1, 1, "pending", 100), 1);
+	CHECK_INT(store_exec(s, "UPDATE inbox SET state = 'handled' WHERE "
+	    "text = 'handled'; DROP INDEX inbox_pending; CREATE INDEX "
+	    "inbox_pending ON inbox(state, id); PRAGMA user_version = 11",
+	    NULL, NULL, &err), 0);
+	store_close(s);
+	CHECK((s = store_open(path, &err)) != NULL);
+	CHECK(query_int(s, "PRAGMA user_version") >= 12);
+	CHECK(strstr(query(s, "SELECT sql FROM sqlite_master WHERE name = "
+	    "'inbox_pending'", out), "WHERE state = 'pending'") != NULL);
+	CHECK_INT(store_inbox_next(s, &m, &err), 1);
+	CHECK_STR(m.text, "pending");
+	CHECK_INT(store_inbox_done(s, m.id, "help", "answered", NULL, 200, &err), 0);
+	CHECK_INT(store_inbox_next(s, &m, &err), 0);
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
+	test_migrate_pending();
 	test_batch();
 	test_waiting_literal();
 	test_report_match();
