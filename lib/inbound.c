@@ -15,6 +15,9 @@
 #define REPLY_MAX	2048
 
 /* What one message is doing while it is handled. */
+#define LIMIT_WINDOWS	4	/* over_limit's audit counts */
+_Static_assert(1 + LIMIT_WINDOWS <= AUDIT_WINDOWS, "is_loop's one query");
+
 struct handling {
 	struct pass	*ctx;
 	const struct inbox_msg	*msg;
@@ -24,6 +27,9 @@ struct handling {
 	int64_t			 fp;		/* the text's fingerprint, once known */
 	bool			 has_fp;
 	int			 slow;		/* s replies wait: the guessing alarm */
+	/* over_limit's counts, once is_loop has read them in its query. */
+	struct audit_window	 limits[LIMIT_WINDOWS];
+	bool			 has_limits;
 	/* A preview: replies go here instead of the outbox. */
 	int			(*capture)(void *, const char *);
 	void			*capture_arg;
@@ -169,22 +175,33 @@ lookup_one(struct handling *j, const struct code_match *m, struct dz_err *err)
  * already told so, stay silent), 0 within them, -1 the counts could not be
  * read.
  */
+/* over_limit's counts: told today, lookups today, misses and told this hour. */
+static void
+limit_windows(const struct handling *j, struct audit_window *w)
+{
+	time_t day = j->ctx->day_start, hour = j->ctx->now - 3600;
+
+	w[0] = (struct audit_window){ AUDIT_BIT(AUDIT_LIMITED), day, 0 };
+	w[1] = (struct audit_window){ AUDIT_LOOKUPS, day, 0 };
+	w[2] = (struct audit_window){ AUDIT_MISSES, hour, 0 };
+	w[3] = (struct audit_window){ AUDIT_BIT(AUDIT_LIMITED), hour, 0 };
+}
+
 static int
 over_limit(struct handling *j, bool *told, struct dz_err *err)
 {
 	const struct conf *c = j->ctx->conf;
-	time_t day = j->ctx->day_start, hour = j->ctx->now - 3600;
-	/* One query: told today, lookups today, misses and told this hour. */
-	struct audit_window w[] = {
-		{ AUDIT_BIT(AUDIT_LIMITED), day, 0 },
-		{ AUDIT_LOOKUPS, day, 0 },
-		{ AUDIT_MISSES, hour, 0 },
-		{ AUDIT_BIT(AUDIT_LIMITED), hour, 0 },
-	};
+	struct audit_window w[LIMIT_WINDOWS];
 
-	if (store_audit_counts(j->ctx->store, j->number, w, (int)nitems(w),
-	    err) == -1)
-		return -1;
+	/* Mostly read already, with is_loop's count. */
+	if (j->has_limits)
+		memcpy(w, j->limits, sizeof(w));
+	else {
+		limit_windows(j, w);
+		if (store_audit_counts(j->ctx->store, j->number, w,
+		    LIMIT_WINDOWS, err) == -1)
+			return -1;
+	}
 	*told = w[0].n > 0;
 	if (w[1].n >= c->limits.lookups_per_day)
 		return 1;
@@ -617,9 +634,24 @@ is_loop(struct handling *j, const struct command *cmd, struct dz_err *err)
 	int64_t fp;
 	int n;
 
-	if ((n = store_audit_count(s, j->number, AUDIT_BIT(AUDIT_LOOP),
-	    j->ctx->day_start, err)) != 0)
-		return n > 0 ? 1 : -1;
+	if (cmd->kind == CMD_LOOKUP) {
+		/* A lookup's limits then come from the same query. */
+		struct audit_window w[1 + LIMIT_WINDOWS];
+
+		w[0] = (struct audit_window){ AUDIT_BIT(AUDIT_LOOP),
+		    j->ctx->day_start, 0 };
+		limit_windows(j, w + 1);
+		if (store_audit_counts(s, j->number, w, (int)nitems(w),
+		    err) == -1)
+			return -1;
+		memcpy(j->limits, w + 1, sizeof(j->limits));
+		j->has_limits = true;
+		n = w[0].n;
+	} else if ((n = store_audit_count(s, j->number, AUDIT_BIT(AUDIT_LOOP),
+	    j->ctx->day_start, err)) == -1)
+		return -1;
+	if (n > 0)
+		return 1;
 	fp = text_fingerprint(j->msg->text, cmd->kind == CMD_LOOKUP);
 	j->fp = fp;
 	j->has_fp = true;

@@ -464,7 +464,7 @@ struct audit_window {
 	int		 n;	/* out */
 };
 /* Up to AUDIT_WINDOWS counts of number's rows, in one query. 0 or -1. */
-#define AUDIT_WINDOWS	4
+#define AUDIT_WINDOWS	5
 int	store_audit_counts(struct store *s, const char *number,
 	    struct audit_window *w, int nw, struct dz_err *err);
 

@@ -60,8 +60,9 @@ store_audit_counts(struct store *s, const char *number,
 	    " count(CASE WHEN at >= ?2 AND instr(?3, ',' || outcome || ',') > 0 THEN 1 END),"
 	    " count(CASE WHEN at >= ?4 AND instr(?5, ',' || outcome || ',') > 0 THEN 1 END),"
 	    " count(CASE WHEN at >= ?6 AND instr(?7, ',' || outcome || ',') > 0 THEN 1 END),"
-	    " count(CASE WHEN at >= ?8 AND instr(?9, ',' || outcome || ',') > 0 THEN 1 END)"
-	    " FROM audit WHERE number = ?1 AND at >= ?10";
+	    " count(CASE WHEN at >= ?8 AND instr(?9, ',' || outcome || ',') > 0 THEN 1 END),"
+	    " count(CASE WHEN at >= ?10 AND instr(?11, ',' || outcome || ',') > 0 THEN 1 END)"
+	    " FROM audit WHERE number = ?1 AND at >= ?12";
 	char set[AUDIT_WINDOWS][128];
 	sqlite3_stmt *st;
 	time_t since = 0;
@@ -84,7 +85,7 @@ store_audit_counts(struct store *s, const char *number,
 		sqlite3_bind_int64(st, 2 + 2 * i, i < nw ? w[i].since : 0);
 		sqlite3_bind_text(st, 3 + 2 * i, set[i], -1, SQLITE_STATIC);
 	}
-	sqlite3_bind_int64(st, 10, since);
+	sqlite3_bind_int64(st, 2 + 2 * AUDIT_WINDOWS, since);
 	if ((r = store_row(s, st, "audit counts", err)) != 1)
 		return r == 0 ? dz_err_set(err, DZ_ESTATE, "state db: audit "
 		    "counts: no row") : -1;

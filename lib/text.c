@@ -255,6 +255,10 @@ fold(const char *in, char *out, size_t outsz, bool upper)
 	while (*in != '\0') {
 		if ((unsigned char)*in >= 0x20 && (unsigned char)*in < 0x7F) {
 			/* Printable ASCII, most of a reply: itself, not decoded. */
+			if (!upper) {
+				put(out, outsz, &n, *in++);
+				continue;
+			}
 			buf[0] = *in++;
 			buf[1] = '\0';
 			r = buf;

@@ -711,13 +711,17 @@ test_audit(void)
 			{ AUDIT_LOOKUPS, 200, -1 },
 			{ AUDIT_MISSES, 301, -1 },
 			{ AUDIT_LOOKUPS, 100, -1 },
+			{ AUDIT_MISSES, 0, -1 },
+			{ 0, 0, -1 },
 		};
 
-		CHECK_INT(store_audit_counts(s, A, w, 4, &err), 0);
+		CHECK_INT(store_audit_counts(s, A, w, AUDIT_WINDOWS, &err), 0);
 		CHECK_INT(w[0].n, 1);
 		CHECK_INT(w[1].n, 2);
 		CHECK_INT(w[2].n, 0);
 		CHECK_INT(w[3].n, 3);
+		CHECK_INT(w[4].n, 2);
+		CHECK_INT(w[5].n, -1);
 		w[0].since = 401;	/* the earliest window need not come first */
 		w[2].n = -1;
 		CHECK_INT(store_audit_counts(s, A, w, 2, &err), 0);
@@ -726,7 +730,7 @@ test_audit(void)
 		CHECK_INT(w[2].n, -1);	/* beyond nw: untouched */
 		CHECK_INT(store_audit_counts(s, B, w + 3, 1, &err), 0);
 		CHECK_INT(w[3].n, 1);
-		CHECK_INT(store_audit_counts(s, A, w, 5, &err), -1);
+		CHECK_INT(store_audit_counts(s, A, w, AUDIT_WINDOWS + 1, &err), -1);
 		CHECK_INT(store_audit_counts(s, A, w, 0, &err), -1);
 	}
 	CHECK_STR(query(s, "SELECT owner || ',' || code FROM audit WHERE at = 100",
