@@ -365,6 +365,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=0)
     # dossierd: start on a copy of this state database (a year of history).
     ap.add_argument("--state-seed")
+    # Every fsync of the target takes this many ms (bench/slowsync.c, built
+    # by run.sh; its path in BENCH_SLOWSYNC): an SD card's flush.
+    ap.add_argument("--slow-sync", type=int, default=0)
     a = ap.parse_args()
     w = os.path.abspath(a.work)
     os.makedirs(w, exist_ok=True)
@@ -385,7 +388,15 @@ def main():
                "--callgrind-out-file=%s/cg.%%p.out" % w] + cmd
     errf = open(os.path.join(w, "gateway.log"), "w")
     t_start = time.time()
-    proc = subprocess.Popen(cmd, stdout=errf, stderr=subprocess.STDOUT, cwd=w)
+    env = None
+    if a.slow_sync:
+        lib = os.environ.get("BENCH_SLOWSYNC", "")
+        if not os.path.isfile(lib):
+            raise SystemExit("at.py: --slow-sync needs BENCH_SLOWSYNC, the path of "
+                             "bench/slowsync.c built as a shared object (bench/run.sh does)")
+        env = dict(os.environ, LD_PRELOAD=lib, SLOW_SYNC_MS=str(a.slow_sync))
+        res["slow_sync_ms"] = a.slow_sync
+    proc = subprocess.Popen(cmd, stdout=errf, stderr=subprocess.STDOUT, cwd=w, env=env)
     pid = proc.pid
     ok = False
     try:

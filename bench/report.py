@@ -128,6 +128,13 @@ if lat:
     row("2", "latency +CMTI -> AT+CMGS, default config, %d queries 3.5 s apart" % L["n"],
         "p50 %s / p95 %s / p99 %s / max %s ms" % (th(L["p50"]), th(L["p95"]), th(L["p99"]), th(L["max"])))
 
+slow = load("dz-lat-slow")
+if slow:
+    L = slow["latency_ms"]
+    row("2", "  the same on a slow disk: every fsync %s ms (an SD card's flush, bench/slowsync.c)"
+        % th(slow.get("slow_sync_ms")),
+        "p50 %s / p95 %s / p99 %s / max %s ms" % (th(L["p50"]), th(L["p95"]), th(L["p99"]), th(L["max"])))
+
 idle = load("dz-idle")
 dz_idle = idle_rate(idle)
 if idle:
@@ -291,6 +298,9 @@ t.append(("RSS flat from start to end (within 0.5 MiB)",
 p99 = lat["latency_ms"]["p99"] if lat else None
 t.append(("reply handed over within 300 ms of +CMTI at p99, default config", "%s ms" % th(p99),
           verdict(p99 <= 300 if p99 is not None else None)))
+p99s = slow["latency_ms"]["p99"] if slow else None
+t.append(("  the same on a slow disk (every fsync 150 ms)", "%s ms" % th(p99s),
+          verdict(p99s <= 300 if p99s is not None else None)))
 t.append(("idle Ir/s <= gammu-smsd stock", "%s vs %s" % (th(dz_idle), th(gs["idle"])),
           verdict(dz_idle <= gs["idle"] if dz_idle is not None and gs["idle"] is not None else None)))
 b300 = burst.get("burst_first300_s") if burst else None

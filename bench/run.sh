@@ -307,8 +307,12 @@ main() {
 	fi
 	echo
 	echo "== 3. bench/suite.sh: dossierd and the peers on fake AT modems (this is the long part)"
+	# The slow disk of suite.sh's dz-lat-slow (bench/at.py --slow-sync).
+	${CC:-cc} -std=c11 -O2 -Wall -Wextra -shared -fPIC -o "$W/slowsync.so" \
+	    "$here/slowsync.c" -ldl ||
+	    { echo "bench: cannot build bench/slowsync.c" >&2; return 1; }
 	top_srcdir=$top_srcdir top_builddir=$top_builddir RES=$RES BIG=$W/records-big.db \
-	    sh "$here/suite.sh" || return 1
+	    BENCH_SLOWSYNC=$W/slowsync.so sh "$here/suite.sh" || return 1
 	rm -f "$W/records-big.db"	# several hundred MB
 	section_broadcast || return 1
 	{

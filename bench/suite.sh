@@ -7,7 +7,8 @@
 # callgrind's and do not depend on the load; latencies do (see uptime).
 #
 # Environment: top_srcdir, top_builddir, RES (output dir), BIG (records DB
-# of 1,000,000 dossiers), BENCH_QUICK=1 (smaller counts, ~12 min).
+# of 1,000,000 dossiers), BENCH_SLOWSYNC (bench/slowsync.c built as a shared
+# object), BENCH_QUICK=1 (smaller counts, ~12 min).
 set -u
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 AT="python3 $here/at.py"
@@ -46,6 +47,9 @@ run dz-cg-k2 --target dossierd --profile burst --callgrind --queries $K2 --idle-
 run dz-idle --target dossierd --profile default --callgrind --idle-before $IDLE
 run dz-burst --target dossierd --profile burst --queries $KB --idle-before 5 --idle-after 10
 run dz-lat --target dossierd --profile default --queries $KL --spacing 3.5 --idle-before 5 --idle-after 5
+# The same on a slow disk: every fsync 150 ms (BENCH_SLOWSYNC, bench/slowsync.c).
+run dz-lat-slow --target dossierd --profile default --queries $KL --spacing 3.5 --idle-before 5 \
+    --idle-after 5 --slow-sync 150
 # Memory over 100,000 handled messages on the AT modem: NAT queries in, NAT
 # replies out (about 14 ms a query on the fake modem).
 run dz-at-long --target dossierd --profile burst --queries $NAT --idle-before 5 --idle-after 10 \

@@ -251,6 +251,12 @@ housekeeping(struct gateway *g)
 
 	for (i = 0; i < g->nmodems; i++)
 		worker_put_status(g->store, &g->modems[i]);
+	/*
+	 * The log's checkpoint waits for an idle send queue (worker.c); a
+	 * queue that never empties, or modems that are all down, get one here.
+	 */
+	if (store_checkpoint(g->store, STORE_CHECKPOINT_BUSY, now, &err) == -1)
+		log_warnx("%s", err.msg);
 	/* The rest once a minute: each is a scan of its table. */
 	if (!g->central || g->housekeeping_n++ % HOUSEKEEPING_EVERY != 0)
 		return;
@@ -521,6 +527,8 @@ open_databases(struct gateway *g)
 
 	if ((g->store = store_open(g->conf->state.path, &err)) == NULL)
 		fatalx("%s", err.msg);
+	/* Checkpoints between steps, never inside a reply's commit. */
+	store_defer_checkpoints(g->store);
 	if ((n = store_outbox_recover(g->store, time(NULL), &err)) == -1)
 		fatalx("%s", err.msg);
 	if (n > 0)
@@ -555,6 +563,7 @@ gateway_new(struct conf *conf, const struct gateway_opts *o)
 		g->worker = true;
 		if ((g->store = store_open(conf->state.path, &err)) == NULL)
 			fatalx("%s", err.msg);
+		store_defer_checkpoints(g->store);
 		modem_init(&g->modems[0], &conf->modems[k]);
 		g->modems[0].want_reports = want_reports(conf, &g->modems[0]);
 		g->nmodems = 1;

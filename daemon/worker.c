@@ -702,6 +702,20 @@ recheck_at(struct worker *w, int64_t now)
 	return at;
 }
 
+/*
+ * The log's checkpoint (store_defer_checkpoints): here, once nothing is
+ * waiting to be sent or a send has just gone, so that its sync holds up
+ * no reply on its way to the modem.
+ */
+static void
+checkpoint(struct worker *w, int min_pages)
+{
+	struct dz_err err;
+
+	if (store_checkpoint(w->env->store, min_pages, time(NULL), &err) == -1)
+		log_warnx("%s", err.msg);
+}
+
 static void
 send_cb(struct timer *t)
 {
@@ -718,6 +732,7 @@ send_cb(struct timer *t)
 	/* Nothing committed since the queue was last found empty. */
 	if (w->m->state == MODEM_READY &&
 	    store_gate_skip(w->env->store, &w->send_gate, now, &gen)) {
+		checkpoint(w, STORE_CHECKPOINT_PAGES);
 		timer_arm(t, IDLE_MS);
 		progress(w);
 		return;
@@ -725,12 +740,15 @@ send_cb(struct timer *t)
 	/* Sent one: come back when pacing allows the next. */
 	if (send_one(w) && w->m->state == MODEM_READY) {
 		store_gate_open(&w->send_gate);
+		/* A queue that does not empty: a longer log, then the same. */
+		checkpoint(w, STORE_CHECKPOINT_BUSY);
 		timer_arm(t, w->m->next_send - loop_now());
 	} else {
 		if (w->m->state == MODEM_READY)
 			store_gate_idle(&w->send_gate, &gen, recheck_at(w, now));
 		else
 			store_gate_open(&w->send_gate);
+		checkpoint(w, STORE_CHECKPOINT_PAGES);
 		timer_arm(t, IDLE_MS);
 	}
 	after_step(w);

@@ -635,6 +635,65 @@ store_batch_end(struct store *s, struct dz_err *err)
 	return store_commit(s, err);
 }
 
+/* After each commit of this connection: how long the log is, nothing else. */
+static int
+wal_seen(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+
+	(void)db;
+	(void)name;
+	/* A shorter log: a writer started it again from the top. */
+	if (pages < s->wal_done)
+		s->wal_done = 0;
+	s->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void
+store_defer_checkpoints(struct store *s)
+{
+	/* Replaces SQLite's own hook, the one that checkpoints. */
+	sqlite3_wal_hook(s->db, wal_seen, s);
+}
+
+int
+store_wal_pending(const struct store *s)
+{
+	return s->wal_pages - s->wal_done;
+}
+
+int
+store_checkpoint(struct store *s, int min_pages, time_t now,
+    struct dz_err *err)
+{
+	int rc, log = 0, done = 0;
+
+	if (store_wal_pending(s) < min_pages || !sqlite3_get_autocommit(s->db))
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &log, &done);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;	/* another connection is checkpointing */
+	if (rc != SQLITE_OK)
+		return store_fail(s, "checkpoint", err);
+	/* A reader still on old pages: the rest at the next call. */
+	s->wal_pages = log;
+	s->wal_done = done;
+	if (log > 0 && done == log) {
+		char at[24];
+
+		/*
+		 * The next commit starts the log again from the top, and syncs
+		 * its new header: this one, not a reply's.
+		 */
+		*dz_put_int(at, (long long)now) = '\0';
+		if (store_meta_set(s, "checkpoint_at", at, err) == -1)
+			return -1;
+	}
+	return 1;
+}
+
 int
 store_gen(struct store *s, struct store_gen *g, struct dz_err *err)
 {

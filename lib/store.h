@@ -235,6 +235,26 @@ int	store_batch_begin(struct store *s, struct dz_err *err);
 int	store_batch_end(struct store *s, struct dz_err *err);
 
 /*
+ * Checkpoints of the write-ahead log. SQLite runs one inside whichever
+ * commit takes the log past 1,000 pages, and a checkpoint syncs the
+ * database file: on an SD card that is a reply held up for hundreds of
+ * milliseconds. After store_defer_checkpoints no commit of this
+ * connection checkpoints; the daemon calls store_checkpoint between its
+ * steps instead. It checkpoints (PASSIVE: never waits for a reader) when
+ * min_pages or more have been added to the log since the last one, as
+ * last seen by a commit of this connection, and notes now in meta
+ * (checkpoint_at) once the log is all copied. Returns 1 if it ran, 0 if
+ * not due or the log is busy, -1 with err.
+ */
+#define STORE_CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
+#define STORE_CHECKPOINT_BUSY	(4 * STORE_CHECKPOINT_PAGES)	/* no idle moment came */
+void	store_defer_checkpoints(struct store *s);
+int	store_checkpoint(struct store *s, int min_pages, time_t now,
+	    struct dz_err *err);
+/* Pages in the log since the last checkpoint, as last seen by a commit. */
+int	store_wal_pending(const struct store *s);
+
+/*
  * What is committed in the state database, as a token that changes when
  * this connection changes a row (sqlite3_total_changes64) or another one
  * commits (PRAGMA data_version): a poller that found nothing need not ask

@@ -52,6 +52,8 @@ struct store {
 	bool			 batch;		/* store_batch_begin: steps are savepoints */
 	bool			 batch_lost;	/* SQLite ended the batch's transaction */
 	bool			 step;		/* a step's savepoint is open */
+	int			 wal_pages;	/* the log's, at this connection's last commit */
+	int			 wal_done;	/* of them, checkpointed by store_checkpoint */
 };
 
 /*

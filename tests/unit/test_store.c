@@ -1105,6 +1105,74 @@ test_batch(void)
 	remove_db(path);
 }
 
+static long
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Write about `pages` pages of the log in one commit. */
+static void
+fill_log(struct store *s, const char *key, int pages)
+{
+	char sql[160];
+	struct dz_err err;
+
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta (key, value) "
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < %d) SELECT '%s' || i, zeroblob(900) FROM n", pages, key);
+	CHECK_INT(store_exec(s, sql, NULL, NULL, &err), 0);
+}
+
+/* Deferred checkpoints: no commit of the connection runs one, store_checkpoint does. */
+static void
+test_checkpoint(void)
+{
+	char path[512], out[64];
+	struct store *s, *plain;
+	struct dz_err err;
+	long before;
+
+	s = open_tmp(path, sizeof(path));
+	store_defer_checkpoints(s);
+	before = file_size(path);
+	/* Past SQLite's 1,000 pages: the pages stay in the log. */
+	fill_log(s, "a", 1200);
+	CHECK(store_wal_pending(s) >= 1200);
+	CHECK(file_size(path) == before);
+	CHECK_INT(store_checkpoint(s, STORE_CHECKPOINT_BUSY, 500, &err), 0);
+	CHECK(file_size(path) == before);
+	/* Due: the pages go to the database, the log starts again. */
+	CHECK_INT(store_checkpoint(s, STORE_CHECKPOINT_PAGES, 500, &err), 1);
+	CHECK(file_size(path) >= before + 1000L * 1024);
+	CHECK(store_meta_get(s, "checkpoint_at", out, sizeof(out), &err) == 1);
+	CHECK_STR(out, "500");
+	CHECK(store_wal_pending(s) < 10);
+	CHECK_INT(store_checkpoint(s, STORE_CHECKPOINT_PAGES, 500, &err), 0);
+	/* A reader on an older snapshot: only what it can see is copied. */
+	CHECK((plain = store_open(path, &err)) != NULL);
+	CHECK_INT(store_exec(plain, "BEGIN; SELECT count(*) FROM meta", NULL,
+	    NULL, &err), 0);
+	fill_log(s, "b", 1100);
+	before = file_size(path);
+	CHECK_INT(store_checkpoint(s, STORE_CHECKPOINT_PAGES, 500, &err), 1);
+	CHECK(file_size(path) == before);
+	CHECK(store_wal_pending(s) >= 1100);
+	CHECK_INT(store_exec(plain, "COMMIT", NULL, NULL, &err), 0);
+	CHECK_INT(store_checkpoint(s, STORE_CHECKPOINT_PAGES, 500, &err), 1);
+	CHECK(file_size(path) > before);
+	CHECK(store_wal_pending(s) < 10);
+	/* A connection that does not defer checkpoints in its own commit. */
+	before = file_size(path);
+	fill_log(plain, "c", 1200);
+	CHECK(file_size(path) > before);
+	store_close(plain);
+	store_close(s);
+	remove_db(path);
+}
+
 /* Migration 12 on a version-11 database with rows: the pending one is still next. */
 static void
 test_migrate_pending(void)
@@ -1139,6 +1207,7 @@ main(void)
 {
 	test_migrate_pending();
 	test_batch();
+	test_checkpoint();
 	test_waiting_literal();
 	test_report_match();
 	test_open();
