@@ -740,8 +740,11 @@ send_cb(struct timer *t)
 	/* Sent one: come back when pacing allows the next. */
 	if (send_one(w) && w->m->state == MODEM_READY) {
 		store_gate_open(&w->send_gate);
-		/* A queue that does not empty: a longer log, then the same. */
-		checkpoint(w, STORE_CHECKPOINT_BUSY);
+		/*
+		 * A queue that does not empty: after the send, not in it (a
+		 * longer log would make every read look further).
+		 */
+		checkpoint(w, STORE_CHECKPOINT_PAGES);
 		timer_arm(t, w->m->next_send - loop_now());
 	} else {
 		if (w->m->state == MODEM_READY)

@@ -247,7 +247,7 @@ int	store_batch_end(struct store *s, struct dz_err *err);
  * not due or the log is busy, -1 with err.
  */
 #define STORE_CHECKPOINT_PAGES	1000	/* SQLite's own wal_autocheckpoint */
-#define STORE_CHECKPOINT_BUSY	(4 * STORE_CHECKPOINT_PAGES)	/* no idle moment came */
+#define STORE_CHECKPOINT_BUSY	(4 * STORE_CHECKPOINT_PAGES)	/* whenever: modems down */
 void	store_defer_checkpoints(struct store *s);
 int	store_checkpoint(struct store *s, int min_pages, time_t now,
 	    struct dz_err *err);
