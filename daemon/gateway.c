@@ -252,8 +252,8 @@ housekeeping(struct gateway *g)
 	for (i = 0; i < g->nmodems; i++)
 		worker_put_status(g->store, &g->modems[i]);
 	/*
-	 * The log's checkpoint waits for an idle send queue (worker.c); a
-	 * queue that never empties, or modems that are all down, get one here.
+	 * The log's checkpoint runs in the workers' send_cb (worker.c); with
+	 * every modem down it runs here, at a longer log.
 	 */
 	if (store_checkpoint(g->store, STORE_CHECKPOINT_BUSY, now, &err) == -1)
 		log_warnx("%s", err.msg);

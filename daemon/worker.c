@@ -740,20 +740,19 @@ send_cb(struct timer *t)
 	/* Sent one: come back when pacing allows the next. */
 	if (send_one(w) && w->m->state == MODEM_READY) {
 		store_gate_open(&w->send_gate);
-		/*
-		 * A queue that does not empty: after the send, not in it (a
-		 * longer log would make every read look further).
-		 */
-		checkpoint(w, STORE_CHECKPOINT_PAGES);
 		timer_arm(t, w->m->next_send - loop_now());
 	} else {
 		if (w->m->state == MODEM_READY)
 			store_gate_idle(&w->send_gate, &gen, recheck_at(w, now));
 		else
 			store_gate_open(&w->send_gate);
-		checkpoint(w, STORE_CHECKPOINT_PAGES);
 		timer_arm(t, IDLE_MS);
 	}
+	/*
+	 * After a send too, not only on an empty queue: a burst's queue does
+	 * not empty, and a longer log makes every read look further.
+	 */
+	checkpoint(w, STORE_CHECKPOINT_PAGES);
 	after_step(w);
 	progress(w);
 }

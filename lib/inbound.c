@@ -14,10 +14,10 @@
 
 #define REPLY_MAX	2048
 
-/* What one message is doing while it is handled. */
 #define LIMIT_WINDOWS	4	/* over_limit's audit counts */
 _Static_assert(1 + LIMIT_WINDOWS <= AUDIT_WINDOWS, "is_loop's one query");
 
+/* What one message is doing while it is handled. */
 struct handling {
 	struct pass	*ctx;
 	const struct inbox_msg	*msg;
@@ -170,11 +170,6 @@ lookup_one(struct handling *j, const struct code_match *m, struct dz_err *err)
 	return reply(j, c->templates.not_found, v, nitems(v), err);
 }
 
-/*
- * Per-number lookup and miss limits: 1 over a limit (*told: the number was
- * already told so, stay silent), 0 within them, -1 the counts could not be
- * read.
- */
 /* over_limit's counts: told today, lookups today, misses and told this hour. */
 static void
 limit_windows(const struct handling *j, struct audit_window *w)
@@ -187,6 +182,11 @@ limit_windows(const struct handling *j, struct audit_window *w)
 	w[3] = (struct audit_window){ AUDIT_BIT(AUDIT_LIMITED), hour, 0 };
 }
 
+/*
+ * Per-number lookup and miss limits: 1 over a limit (*told: the number was
+ * already told so, stay silent), 0 within them, -1 the counts could not be
+ * read.
+ */
 static int
 over_limit(struct handling *j, bool *told, struct dz_err *err)
 {
