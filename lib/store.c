@@ -187,6 +187,26 @@ static const char *const migrations[] = {
 	 */
 	"DROP INDEX inbox_pending;"
 	"CREATE INDEX inbox_pending ON inbox(id) WHERE state = 'pending';",
+
+	/*
+	 * 13: fewer index entries to move for each message, each a page that
+	 * its commit writes. outbox_due held every row by state: a message
+	 * moved in it when queued, claimed and sent, for queries that now read
+	 * outbox_waiting or outbox_sending (the few rows in flight). A
+	 * delivery report changed outbox_delivery's and sent_parts_mr_at's
+	 * entry of its part and message: only the undeliverable messages are
+	 * indexed now (the stale numbers), and a part by its reference whatever
+	 * its delivery (a report's match still asks for one).
+	 */
+	"DROP INDEX IF EXISTS outbox_due;"
+	"CREATE INDEX IF NOT EXISTS outbox_sending ON outbox(modem)"
+	"  WHERE state = " Q_SENDING_LITERAL ";"
+	"DROP INDEX IF EXISTS outbox_delivery;"
+	"CREATE INDEX IF NOT EXISTS outbox_undeliverable"
+	"  ON outbox(number, delivery_at) WHERE delivery = 'undeliverable';"
+	"DROP INDEX IF EXISTS sent_parts_mr_at;"
+	"CREATE INDEX sent_parts_mr_at ON sent_parts(modem, mr, sent_at)"
+	"  WHERE mr IS NOT NULL;",
 };
 
 const char *const store_state_names[OUT_NSTATES] = {

@@ -326,9 +326,10 @@ update_rows(struct store *s, const char *sql, time_t when, unsigned lanes,
 int
 store_outbox_expire(struct store *s, time_t now, struct dz_err *err)
 {
-	static const char sql[] = "UPDATE outbox SET state = " Q_EXPIRED ","
+	static const char sql[] = "UPDATE outbox INDEXED BY outbox_waiting"
+	    " SET state = " Q_EXPIRED ","
 	    " last_error = coalesce(last_error, 'expired before it could be sent'),"
-	    " next_at = ?1 WHERE state IN (" Q_QUEUED ", " Q_RETRY ") AND expires_at > 0"
+	    " next_at = ?1 WHERE state IN " Q_WAITING_LITERAL " AND expires_at > 0"
 	    " AND expires_at <= ?1 AND ((1 << lane) & ?2) != 0";
 
 	return update_rows(s, sql, now, LANE_ALL, NULL, err);
@@ -344,17 +345,19 @@ int
 store_outbox_recover_modem(struct store *s, const char *modem, time_t now,
     struct dz_err *err)
 {
-	static const char done[] = "UPDATE outbox SET state = " Q_SENT ","
-	    " parts = parts_total, sent_at = ?1, last_error = NULL"
-	    " WHERE state = " Q_SENDING " AND parts_total > 0"
-	    " AND parts_sent >= parts_total AND ((1 << lane) & ?2) != 0"
-	    " AND (?3 IS NULL OR modem = ?3)";
-	static const char again[] = "UPDATE outbox SET state = " Q_QUEUED ","
-	    " uncertain = 1, next_at = ?1 WHERE state = " Q_SENDING
+	static const char done[] = "UPDATE outbox INDEXED BY outbox_sending"
+	    " SET state = " Q_SENT ", parts = parts_total, sent_at = ?1,"
+	    " last_error = NULL WHERE state = " Q_SENDING_LITERAL
+	    " AND parts_total > 0 AND parts_sent >= parts_total"
 	    " AND ((1 << lane) & ?2) != 0 AND (?3 IS NULL OR modem = ?3)";
-	static const char stop[] = "UPDATE outbox SET state = " Q_UNCERTAIN ","
-	    " uncertain = 1, last_error = 'in flight at a crash; not resent',"
-	    " next_at = ?1 WHERE state = " Q_SENDING " AND ((1 << lane) & ?2) != 0"
+	static const char again[] = "UPDATE outbox INDEXED BY outbox_sending"
+	    " SET state = " Q_QUEUED ", uncertain = 1, next_at = ?1"
+	    " WHERE state = " Q_SENDING_LITERAL
+	    " AND ((1 << lane) & ?2) != 0 AND (?3 IS NULL OR modem = ?3)";
+	static const char stop[] = "UPDATE outbox INDEXED BY outbox_sending"
+	    " SET state = " Q_UNCERTAIN ", uncertain = 1,"
+	    " last_error = 'in flight at a crash; not resent', next_at = ?1"
+	    " WHERE state = " Q_SENDING_LITERAL " AND ((1 << lane) & ?2) != 0"
 	    " AND (?3 IS NULL OR modem = ?3)";
 	int a, b, c;
 
@@ -438,8 +441,12 @@ int
 store_outbox_summary(struct store *s, time_t since, struct outbox_summary *sum,
     struct dz_err *err)
 {
-	static const char q[] = "SELECT lane, count(*) FROM outbox"
-	    " WHERE state IN (" Q_QUEUED ", " Q_RETRY ", " Q_SENDING ") GROUP BY lane";
+	/* The rows of the two partial indexes: no scan of the whole outbox. */
+	static const char q[] = "SELECT lane, count(*) FROM"
+	    " (SELECT lane FROM outbox INDEXED BY outbox_waiting"
+	    "  WHERE state IN " Q_WAITING_LITERAL
+	    "  UNION ALL SELECT lane FROM outbox INDEXED BY outbox_sending"
+	    "  WHERE state = " Q_SENDING_LITERAL ") GROUP BY lane";
 	static const char t[] = "SELECT"
 	    " count(*) FILTER (WHERE state = " Q_SENT " AND sent_at >= ?1),"
 	    " count(*) FILTER (WHERE state IN (" Q_FAILED ", " Q_EXPIRED ", " Q_UNCERTAIN ")"

@@ -27,11 +27,12 @@
 #define Q_UNCERTAIN	"?66"
 #define Q_CANCELLED	"?67"
 /*
- * The same two states spelled out, for the partial index outbox_waiting
- * (a query can only use it with the index's own literal terms);
- * test_store checks them against store_state_names.
+ * States spelled out, for the partial indexes outbox_waiting and
+ * outbox_sending (a query can only use one with the index's own literal
+ * terms); test_store checks them against store_state_names.
  */
 #define Q_WAITING_LITERAL	"('queued', 'retry')"
+#define Q_SENDING_LITERAL	"'sending'"
 
 /* A cached prepared statement. */
 struct store_stmt {

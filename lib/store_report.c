@@ -81,7 +81,8 @@ store_today(struct store *s, time_t since, time_t now, struct store_today *t,
 	static const char notices[] = "SELECT"
 	    " count(*) FILTER (WHERE next_at <= ?1),"
 	    " count(*) FILTER (WHERE next_at > ?1)"
-	    " FROM outbox WHERE lane = ?2 AND state IN (" Q_QUEUED ", " Q_RETRY ")";
+	    " FROM outbox INDEXED BY outbox_waiting WHERE lane = ?2"
+	    " AND state IN " Q_WAITING_LITERAL;
 	sqlite3_stmt *st;
 	int i, lane, r;
 
@@ -146,7 +147,8 @@ int
 store_modem_claimed(struct store *s, const char *modem, struct dz_err *err)
 {
 	static const char sql[] = "SELECT count(*) FROM outbox"
-	    " WHERE modem = ?1 AND state = " Q_SENDING;
+	    " INDEXED BY outbox_sending WHERE modem = ?1"
+	    " AND state = " Q_SENDING_LITERAL;
 	sqlite3_stmt *st;
 
 	if ((st = store_prep(s, sql, err)) == NULL)

@@ -805,8 +805,9 @@ test_guessing_alarm(const char *records_path)
  * Nothing on a query's path reads a whole table: the state db keeps every
  * message (a year is some 300,000 of each), so a statement that scans one
  * gets slower every day. Receipt, answer, claim, sent part and delivery
- * report of found, missing and help queries; then every statement they
- * prepared must have taken no full-scan step (full_scans, fixture.h).
+ * report of found, missing and help queries, the recovery of messages in
+ * flight and the expiry; then every statement they prepared must have
+ * taken no full-scan step (full_scans, fixture.h).
  */
 /* A pool's route check that lets every message through, counting them. */
 static bool
@@ -864,6 +865,11 @@ test_no_full_scans(const char *records_path)
 	}
 	CHECK(sent >= 3 * (int)nitems(texts));
 	CHECK(routed > 0);
+	/* And what looks for messages in flight or past their time. */
+	CHECK_INT(store_modem_claimed(f.store, "modem1", &err), 0);
+	CHECK_INT(store_outbox_recover_modem(f.store, "modem1", f.ctx.now, &err),
+	    0);
+	CHECK(store_outbox_expire(f.store, f.ctx.now, &err) >= 0);
 	CHECK_INT(full_scans(f.store, "a query's path"), 0);
 	/* A broadcast of 1,200 numbers queued in batches of 500. */
 	CHECK_INT(broadcast_prepare(&f.ctx, &job, "test", "file x",

@@ -1040,7 +1040,7 @@ test_report_match(void)
 	remove_db(path);
 }
 
-/* The waiting states spelled out for the partial index are the real names. */
+/* The states spelled out for the partial indexes are the real names. */
 static void
 test_waiting_literal(void)
 {
@@ -1049,6 +1049,8 @@ test_waiting_literal(void)
 	snprintf(want, sizeof(want), "('%s', '%s')",
 	    store_state_names[OUT_QUEUED], store_state_names[OUT_RETRY]);
 	CHECK_STR(Q_WAITING_LITERAL, want);
+	snprintf(want, sizeof(want), "'%s'", store_state_names[OUT_SENDING]);
+	CHECK_STR(Q_SENDING_LITERAL, want);
 }
 
 /*
@@ -1190,7 +1192,9 @@ test_migrate_pending(void)
 	    "inbox_pending ON inbox(state, id); PRAGMA user_version = 11",
 	    NULL, NULL, &err), 0);
 	store_close(s);
-	CHECK((s = store_open(path, &err)) != NULL);
+	if ((s = store_open(path, &err)) == NULL)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK(s != NULL);
 	CHECK(query_int(s, "PRAGMA user_version") >= 12);
 	CHECK(strstr(query(s, "SELECT sql FROM sqlite_master WHERE name = "
 	    "'inbox_pending'", out), "WHERE state = 'pending'") != NULL);
@@ -1202,9 +1206,91 @@ test_migrate_pending(void)
 	remove_db(path);
 }
 
+/*
+ * Migration 13 on a version-12 database with a message in flight, one
+ * undeliverable and one waiting for its report: the new indexes hold them,
+ * and the recovery, the report's match and the stale numbers find them.
+ */
+static int
+stale_count(void *arg, const struct stale_number *n)
+{
+	CHECK_STR(n->number, "0912000002");
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_migrate_indexes(void)
+{
+	char path[512], out[256], sql[128];
+	int stale = 0;
+	struct store *s;
+	struct sent_part sp;
+	struct delivery_match m;
+	struct dz_err err;
+	int64_t a, b, c;
+
+	s = open_tmp(path, sizeof(path));
+	CHECK((a = store_outbox_add(s, LANE_REPLY, "0912000001", "a", 100, 0, 0,
+	    &err)) > 0);
+	CHECK((b = store_outbox_add(s, LANE_NOTICE, "0912000002", "b", 100, 0, 0,
+	    &err)) > 0);
+	CHECK((c = store_outbox_add(s, LANE_NOTICE, "0912000003", "c", 100, 0, 0,
+	    &err)) > 0);
+	memset(&sp, 0, sizeof(sp));
+	sp.part = sp.total = 1;
+	sp.concat_ref = -1;
+	sp.modem = "usb0";
+	sp.report = true;
+	CHECK_INT(store_outbox_claim(s, b, "usb0", 100, &err), 1);
+	sp.mr = 7;
+	CHECK_INT(store_outbox_part_sent(s, b, &sp, 100, &err), 0);
+	CHECK_INT(store_delivery_report(s, "usb0", 7, DLV_UNDELIVERABLE, 65, 101,
+	    101, &m, &err), 1);
+	CHECK_INT(store_outbox_claim(s, c, "usb0", 100, &err), 1);
+	sp.mr = 8;
+	CHECK_INT(store_outbox_part_sent(s, c, &sp, 100, &err), 0);
+	CHECK_INT(store_outbox_claim(s, a, "usb0", 100, &err), 1);
+	/* Back to version 12's indexes. */
+	CHECK_INT(store_exec(s, "DROP INDEX outbox_sending; DROP INDEX "
+	    "outbox_undeliverable; DROP INDEX sent_parts_mr_at; CREATE INDEX "
+	    "outbox_due ON outbox(state, lane, next_at); CREATE INDEX "
+	    "outbox_delivery ON outbox(delivery, delivery_at) WHERE delivery IS "
+	    "NOT NULL; CREATE INDEX sent_parts_mr_at ON sent_parts(modem, mr, "
+	    "sent_at) WHERE delivery IS NOT NULL; PRAGMA user_version = 12",
+	    NULL, NULL, &err), 0);
+	store_close(s);
+	if ((s = store_open(path, &err)) == NULL)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK(s != NULL);
+	CHECK(query_int(s, "PRAGMA user_version") >= 13);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name IN "
+	    "('outbox_due', 'outbox_delivery')"), 0);
+	CHECK(strstr(query(s, "SELECT sql FROM sqlite_master WHERE name = "
+	    "'sent_parts_mr_at'", out), "WHERE mr IS NOT NULL") != NULL);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM outbox INDEXED BY "
+	    "outbox_sending WHERE state = 'sending'"), 1);
+	CHECK_INT(query_int(s, "SELECT count(*) FROM outbox INDEXED BY "
+	    "outbox_undeliverable WHERE delivery = 'undeliverable'"), 1);
+	CHECK_INT(store_modem_claimed(s, "usb0", &err), 1);
+	CHECK_INT(store_delivery_report(s, "usb0", 8, DLV_DELIVERED, 0, 102, 102,
+	    &m, &err), 1);
+	CHECK(m.outbox_id == c);
+	CHECK_INT(store_delivery_stale(s, 1, stale_count, &stale, &err), 1);
+	CHECK_INT(stale, 1);
+	CHECK_INT(store_outbox_recover(s, 200, &err), 1);
+	CHECK_INT(store_modem_claimed(s, "usb0", &err), 0);
+	snprintf(sql, sizeof(sql), "SELECT state FROM outbox WHERE id = %lld",
+	    (long long)a);
+	CHECK_STR(query(s, sql, out), "queued");
+	store_close(s);
+	remove_db(path);
+}
+
 int
 main(void)
 {
+	test_migrate_indexes();
 	test_migrate_pending();
 	test_batch();
 	test_checkpoint();
