@@ -55,6 +55,11 @@ store_delivery_report(struct store *s, const char *modem, int mr,
 	    " delivery_status = CASE WHEN delivery = 'undeliverable'"
 	    "  AND ?2 != 'undeliverable' THEN delivery_status ELSE ?3 END,"
 	    " delivery_at = ?4 WHERE id = ?1";
+	/* A message of one part: its delivery is the part's (?5), no sum to take. */
+	static const char msg1[] = "UPDATE outbox SET delivery = ?5,"
+	    " delivery_status = CASE WHEN delivery = 'undeliverable'"
+	    "  AND ?2 != 'undeliverable' THEN delivery_status ELSE ?3 END,"
+	    " delivery_at = ?4 WHERE id = ?1";
 	static const char back[] = "SELECT lane, number, coalesce(delivery, '')"
 	    " FROM outbox WHERE id = ?1";
 	sqlite3_stmt *st;
@@ -90,12 +95,16 @@ store_delivery_report(struct store *s, const char *modem, int mr,
 	sqlite3_bind_int(st, 3, tp_st);
 	sqlite3_bind_int64(st, 4, at);
 	if (store_run(s, st, "report part", err) == -1 ||
-	    (st = store_prep(s, msg, err)) == NULL)
+	    (st = store_prep(s, m->total == 1 ? msg1 : msg, err)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, m->outbox_id);
 	sqlite3_bind_text(st, 2, delivery_names[d], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, tp_st);
 	sqlite3_bind_int64(st, 4, at);
+	if (m->total == 1)	/* what msg's sum gives for one part */
+		sqlite3_bind_text(st, 5, d == DLV_UNDELIVERABLE ||
+		    d == DLV_DELIVERED || d == DLV_PENDING ? delivery_names[d] :
+		    delivery_names[DLV_WAITING], -1, SQLITE_STATIC);
 	if (store_run(s, st, "report message", err) == -1 ||
 	    (st = store_prep(s, back, err)) == NULL)
 		goto fail;

@@ -212,23 +212,26 @@ fold_cp(uint32_t cp, char *buf)
 		return "\n";
 	if (cp < 0x20 || cp == 0x7F)
 		return " ";
-	for (i = 0; cp >= 0x80 && i < nitems(fold_ranges); i++)
-		if (cp >= fold_ranges[i].lo && cp <= fold_ranges[i].hi)
-			return fold_ranges[i].s;
+	/* The letters of a Vietnamese text first: no range matches them. */
+	c = '?';
 	if (cp < 0x80)
 		c = (int)cp;
-	else if (cp >= 0x00C0 && cp <= 0x00FF)
-		c = latin1_fold[cp - 0x00C0];
-	else if (cp >= 0x0100 && cp <= 0x017F)
-		c = latin_ext_a_fold[cp - 0x0100];
 	else if (cp >= 0x1EA0 && cp <= 0x1EF9) {
 		c = viet_fold[(cp - 0x1EA0) / 2];
 		if (cp & 1)
 			c = tolower(c);
-	} else if (cp >= 0xFF01 && cp <= 0xFF5E)
-		c = (int)(cp - 0xFEE0);	/* full-width ASCII */
-	else
-		c = '?';
+	} else if (cp >= 0x00C0 && cp <= 0x00FF)
+		c = latin1_fold[cp - 0x00C0];
+	else if (cp >= 0x0100 && cp <= 0x017F)
+		c = latin_ext_a_fold[cp - 0x0100];
+	if (c == '?') {
+		/* fold_ranges is in code point order. */
+		for (i = 0; i < nitems(fold_ranges) && cp >= fold_ranges[i].lo; i++)
+			if (cp <= fold_ranges[i].hi)
+				return fold_ranges[i].s;
+		if (cp >= 0xFF01 && cp <= 0xFF5E)
+			c = (int)(cp - 0xFEE0);	/* full-width ASCII */
+	}
 	buf[0] = (char)c;
 	buf[1] = '\0';
 	return buf;

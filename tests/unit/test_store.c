@@ -1040,6 +1040,60 @@ test_report_match(void)
 	remove_db(path);
 }
 
+/*
+ * A message of one part takes its part's delivery without the sum over its
+ * parts (msg1 in store_delivery_report): the same as the sum after every
+ * kind of report, in any order; an undeliverable message keeps its status
+ * through a later pending report.
+ */
+static void
+test_report_one_part(void)
+{
+	static const struct {
+		enum delivery	d;
+		int		st;
+		const char	*want;
+		int		want_st;
+	} steps[] = {
+		{ DLV_PENDING, 48, "pending", 48 },
+		{ DLV_UNDELIVERABLE, 65, "undeliverable", 65 },
+		{ DLV_PENDING, 49, "pending", 65 },
+		{ DLV_DELIVERED, 0, "delivered", 0 },
+		{ DLV_UNDELIVERABLE, 70, "undeliverable", 70 },
+	};
+	struct store *s;
+	struct dz_err err;
+	struct delivery_match dm;
+	struct sent_part p = { .part = 1, .total = 1, .concat_ref = -1, .mr = 5,
+	    .modem = "modem1", .report = true };
+	char path[64], sql[512], sum[256], out[256];
+	int64_t id;
+	size_t i;
+
+	s = open_tmp(path, sizeof(path));
+	id = queue(s, LANE_NOTICE, A, "one part", 100, 0);
+	CHECK_INT(store_outbox_part_sent(s, id, &p, 1000, &err), 0);
+	CHECK_STR(query(s, "SELECT delivery FROM outbox", out), "waiting");
+	for (i = 0; i < nitems(steps); i++) {
+		CHECK_INT(store_delivery_report(s, "modem1", 5, steps[i].d,
+		    steps[i].st, 1100 + (time_t)i, 1100 + (time_t)i, &dm, &err), 1);
+		CHECK_INT(dm.outbox_id, id);
+		snprintf(sql, sizeof(sql), "SELECT CASE"
+		    " WHEN sum(delivery = 'undeliverable') > 0 THEN 'undeliverable'"
+		    " WHEN sum(delivery = 'delivered') >= max(total) THEN 'delivered'"
+		    " WHEN sum(delivery = 'pending') > 0 THEN 'pending'"
+		    " ELSE 'waiting' END FROM sent_parts WHERE outbox_id = %lld",
+		    (long long)id);
+		CHECK_STR(query(s, sql, sum), steps[i].want);
+		CHECK_STR(query(s, "SELECT delivery FROM outbox", out), sum);
+		CHECK_INT(dm.message, steps[i].d);
+		CHECK_INT(query_int(s, "SELECT delivery_status FROM outbox"),
+		    steps[i].want_st);
+	}
+	store_close(s);
+	remove_db(path);
+}
+
 /* The states spelled out for the partial indexes are the real names. */
 static void
 test_waiting_literal(void)
@@ -1292,6 +1346,7 @@ main(void)
 {
 	test_migrate_indexes();
 	test_migrate_pending();
+	test_report_one_part();
 	test_batch();
 	test_checkpoint();
 	test_waiting_literal();

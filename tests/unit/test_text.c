@@ -62,6 +62,9 @@ static const struct fold_case fold_cases[] = {
 	{ "\xED\xA0\x80", "???" },		/* surrogate */
 	{ "\xEF\xBC\xA1\xEF\xBC\x91", "A1" },	/* full-width */
 	{ "\xEF\xBB\xBFHS", "HS" },		/* BOM */
+	/* Œ, U+3000, U+2212, a soft hyphen, U+202F; ½ has no letter. */
+	{ "\xC5\x92uvre\xE3\x80\x80x \xE2\x88\x92" "1 \xC2\xAD" "a\xE2\x80\xAF" "b \xC2\xBD",
+	    "OEuvre x -1 a b ?" },
 	{ "", "" },
 };
 
