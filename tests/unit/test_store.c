@@ -1229,6 +1229,20 @@ test_checkpoint(void)
 	remove_db(path);
 }
 
+/* Run sql (back to an older schema), close, open again: migrate() runs. */
+static struct store *
+reopen_after(struct store *s, const char *path, const char *sql)
+{
+	struct dz_err err;
+
+	CHECK_INT(store_exec(s, sql, NULL, NULL, &err), 0);
+	store_close(s);
+	if ((s = store_open(path, &err)) == NULL)
+		fprintf(stderr, "%s\n", err.msg);
+	CHECK(s != NULL);
+	return s;
+}
+
 /* Migration 12 on a version-11 database with rows: the pending one is still next. */
 static void
 test_migrate_pending(void)
@@ -1241,14 +1255,9 @@ test_migrate_pending(void)
 	s = open_tmp(path, sizeof(path));
 	CHECK_INT(add(s, A, "26/12/01 08:00:00+28", 0, 1, 1, "handled", 100), 1);
 	CHECK_INT(add(s, B, "26/12/01 08:00:01+28", 0, 1, 1, "pending", 100), 1);
-	CHECK_INT(store_exec(s, "UPDATE inbox SET state = 'handled' WHERE "
+	s = reopen_after(s, path, "UPDATE inbox SET state = 'handled' WHERE "
 	    "text = 'handled'; DROP INDEX inbox_pending; CREATE INDEX "
-	    "inbox_pending ON inbox(state, id); PRAGMA user_version = 11",
-	    NULL, NULL, &err), 0);
-	store_close(s);
-	if ((s = store_open(path, &err)) == NULL)
-		fprintf(stderr, "%s\n", err.msg);
-	CHECK(s != NULL);
+	    "inbox_pending ON inbox(state, id); PRAGMA user_version = 11");
 	CHECK(query_int(s, "PRAGMA user_version") >= 12);
 	CHECK(strstr(query(s, "SELECT sql FROM sqlite_master WHERE name = "
 	    "'inbox_pending'", out), "WHERE state = 'pending'") != NULL);
@@ -1306,17 +1315,12 @@ test_migrate_indexes(void)
 	CHECK_INT(store_outbox_part_sent(s, c, &sp, 100, &err), 0);
 	CHECK_INT(store_outbox_claim(s, a, "usb0", 100, &err), 1);
 	/* Back to version 12's indexes. */
-	CHECK_INT(store_exec(s, "DROP INDEX outbox_sending; DROP INDEX "
+	s = reopen_after(s, path, "DROP INDEX outbox_sending; DROP INDEX "
 	    "outbox_undeliverable; DROP INDEX sent_parts_mr_at; CREATE INDEX "
 	    "outbox_due ON outbox(state, lane, next_at); CREATE INDEX "
 	    "outbox_delivery ON outbox(delivery, delivery_at) WHERE delivery IS "
 	    "NOT NULL; CREATE INDEX sent_parts_mr_at ON sent_parts(modem, mr, "
-	    "sent_at) WHERE delivery IS NOT NULL; PRAGMA user_version = 12",
-	    NULL, NULL, &err), 0);
-	store_close(s);
-	if ((s = store_open(path, &err)) == NULL)
-		fprintf(stderr, "%s\n", err.msg);
-	CHECK(s != NULL);
+	    "sent_at) WHERE delivery IS NOT NULL; PRAGMA user_version = 12");
 	CHECK(query_int(s, "PRAGMA user_version") >= 13);
 	CHECK_INT(query_int(s, "SELECT count(*) FROM sqlite_master WHERE name IN "
 	    "('outbox_due', 'outbox_delivery')"), 0);
