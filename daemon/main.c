@@ -19,17 +19,6 @@
 #include "store.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/dossierd/dossierd.conf"
-/* Under AddressSanitizer every block SQLite frees goes back to it, to be watched. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SQLMEM_KEEP	0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SQLMEM_KEEP	0
-#endif
-#endif
-#ifndef SQLMEM_KEEP
-#define SQLMEM_KEEP	SQLMEM_KEEP_BYTES
-#endif
 
 static struct gateway *gw;
 
@@ -179,7 +168,7 @@ main(int argc, char *argv[])
 
 	/* One thread per process (a pool forks a process per modem). */
 	(void)store_single_thread();
-	(void)sqlmem_install(SQLMEM_KEEP);
+	(void)sqlmem_install(SQLMEM_KEEP_BYTES);
 	memset(&o, 0, sizeof(o));
 	while ((ch = getopt(argc, argv, "c:fnvVhW:")) != -1) {
 		switch (ch) {

@@ -8,8 +8,21 @@
 
 /* Blocks up to this size are kept by size class (16-byte steps). */
 #define SQLMEM_SMALL		1024
-/* What the daemon keeps at most in freed blocks, all classes together. */
+/*
+ * What the daemon keeps at most in freed blocks, all classes together;
+ * nothing under AddressSanitizer, so that every block SQLite frees goes
+ * back to it to be watched.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SQLMEM_KEEP_BYTES	0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SQLMEM_KEEP_BYTES	0
+#endif
+#endif
+#ifndef SQLMEM_KEEP_BYTES
 #define SQLMEM_KEEP_BYTES	(128 * 1024)
+#endif
 
 /*
  * Make SQLite allocate through sqlmem, keeping at most keep_bytes of

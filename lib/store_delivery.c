@@ -66,6 +66,7 @@ store_delivery_report(struct store *s, const char *modem, int mr,
 	int64_t part_id;
 	size_t i;
 	int r = 0;
+	bool one;
 
 	memset(m, 0, sizeof(*m));
 	if (store_begin(s, err) == -1)
@@ -87,6 +88,7 @@ store_delivery_report(struct store *s, const char *modem, int mr,
 	m->outbox_id = sqlite3_column_int64(st, 1);
 	m->part = sqlite3_column_int(st, 2);
 	m->total = sqlite3_column_int(st, 3);
+	one = m->total == 1;
 	sqlite3_reset(st);
 	if ((st = store_prep(s, part, err)) == NULL)
 		goto fail;
@@ -95,13 +97,13 @@ store_delivery_report(struct store *s, const char *modem, int mr,
 	sqlite3_bind_int(st, 3, tp_st);
 	sqlite3_bind_int64(st, 4, at);
 	if (store_run(s, st, "report part", err) == -1 ||
-	    (st = store_prep(s, m->total == 1 ? msg1 : msg, err)) == NULL)
+	    (st = store_prep(s, one ? msg1 : msg, err)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, m->outbox_id);
 	sqlite3_bind_text(st, 2, delivery_names[d], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, tp_st);
 	sqlite3_bind_int64(st, 4, at);
-	if (m->total == 1)	/* what msg's sum gives for one part */
+	if (one)	/* what msg's sum gives for one part */
 		sqlite3_bind_text(st, 5, d == DLV_UNDELIVERABLE ||
 		    d == DLV_DELIVERED || d == DLV_PENDING ? delivery_names[d] :
 		    delivery_names[DLV_WAITING], -1, SQLITE_STATIC);
